@@ -1,0 +1,118 @@
+"""The answer guard on hand-written answers: what it must reject, what it must let through."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.guard import check_answer, parse_citations
+
+PASSAGES = [
+    "Sygefraværet skal i 2023 være højst 4,5 %. Det følges op hvert kvartal.",
+    "Budgettet for Bakkegården er 13,4 mio. kr. Heraf går 129.441 kr. til kurser.",
+    "Målet er, at alle borgere oplever\n  »trivsel og   tryghed i hverdagen«. Der er 24 pladser.",
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang", "reason_part"),
+    [
+        ("Sygefraværet skal være højst 4,7 % [1].", "da", "“4,7 %” is not in passage [1]"),
+        ("Budgettet er 14 mio. kr. [2].", "da", "“14 mio. kr.” is not in passage [2]"),
+        ("Sygefraværet skal være 4,5 mio. kr. [1].", "da", "is not in passage [1]"),
+        ("Målet er »trivsel for alle« [3].", "da", "quote “trivsel for alle” is not verbatim"),
+        ("Målet er “Trivsel og tryghed i hverdagen” [3].", "da", "is not verbatim"),
+        ("Det står i aftalen [4].", "da", "cites passage [4], but only 3 were given"),
+        ("Det står i aftalen [0].", "da", "cites passage [0]"),
+        ("Sygefraværet skal være højst 4,5 %.", "da", "cites no passage"),
+        ("   ", "da", "empty"),
+        ("The sickness absence target is a health plan for everyone [1].", "en", "neither quotes nor gives"),
+        # The number is in passage [1], but this sentence cites only [2].
+        (
+            "Budgettet er 13,4 mio. kr. [2]. Sygefraværet er højst 4,5 % [2].",
+            "da",
+            "“4,5 %” is not in passage [2]",
+        ),
+        (
+            "The sickness absence must be at most 4,5 % in 2023 [1].",
+            "da",
+            "in English, the question in Danish",
+        ),
+        ("Sygefraværet skal være højst 4,5 % i 2023 [1].", "en", "in Danish, the question in English"),
+    ],
+)
+def test_unsupported_answers_are_rejected_with_a_reason(answer: str, lang: str, reason_part: str) -> None:
+    result = check_answer(answer, PASSAGES, lang)
+    assert not result.ok
+    assert reason_part in result.reason
+    assert result.citations == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang"),
+    [
+        ("Sygefraværet skal i 2023 være højst 4,5 % [1].", "da"),
+        ("Sygefraværet må højst være 4,5 pct. [1].", "da"),  # same value, other spelling of the unit
+        ("Budgettet er 13.400.000 kr. [2].", "da"),  # same amount in another scale
+        ("Der går 129.441 kr. til kurser [2], og sygefraværet skal være højst 4,5 % [1].", "da"),
+        ("Budgettet er 13,4 mio. kr., og sygefraværet højst 4,5 % [1, 2].", "da"),
+        ("Sygefraværet skal være højst 4,5 %. [1]", "da"),  # citation after the full stop
+        ("Målet er »trivsel og tryghed i hverdagen« [3].", "da"),  # whitespace in the passage differs
+        ("Målet er, at borgerne oplever »trivsel … i hverdagen« [3].", "da"),  # ellipsis inside a quote
+        ("1. Sygefraværet skal være højst 4,5 % [1].\n2. Der er 24 pladser [3].", "da"),  # list markers
+        ("The target is that all citizens experience “trivsel og tryghed i hverdagen” [3].", "en"),
+        ("Sickness absence in 2023 must be at most 4.5 % [1].", "en"),  # English decimal point
+        ("Måltal: 4,5 % [1].", "en"),  # too few words to judge the language: not rejected for it
+    ],
+)
+def test_supported_answers_pass(answer: str, lang: str) -> None:
+    result = check_answer(answer, PASSAGES, lang)
+    assert result.ok, result.reason
+    assert result.reason == ""
+
+
+def test_citations_carry_the_verbatim_quote_from_the_passage() -> None:
+    result = check_answer("Målet er »trivsel og tryghed i hverdagen« [3].", PASSAGES, "da")
+    assert result.citations == [(3, "trivsel og   tryghed i hverdagen")]
+    assert result.citations[0][1] in PASSAGES[2]
+
+
+def test_citations_carry_the_passage_sentence_holding_the_number() -> None:
+    result = check_answer("Der går 129.441 kr. til kurser [2].", PASSAGES, "da")
+    assert result.citations == [(2, "Heraf går 129.441 kr. til kurser.")]
+
+
+def test_citations_are_listed_in_order_of_first_appearance() -> None:
+    result = check_answer(
+        "Der er 24 pladser [3], og sygefraværet er højst 4,5 % [1]. Se også [3].", PASSAGES, "da"
+    )
+    assert [n for n, _ in result.citations] == [3, 1]
+
+
+def test_a_year_from_passage_metadata_counts_as_sourced() -> None:
+    answer = "Driftsaftalen for 2024 sætter sygefraværet til højst 4,5 % [1]."
+    assert not check_answer(answer, PASSAGES, "da").ok
+    assert check_answer(answer, PASSAGES, "da", metadata=["Driftsaftale 2024", "", ""]).ok
+
+
+def test_evidence_can_be_waived_for_answers_without_quote_or_figure() -> None:
+    answer = "Ja, aftalen har et mål for sygefravær [1]."
+    assert not check_answer(answer, PASSAGES, "da").ok
+    assert check_answer(answer, PASSAGES, "da", require_evidence=False).ok
+
+
+def test_a_sentence_without_citation_may_use_any_cited_passage() -> None:
+    answer = "Budgettet er 13,4 mio. kr. [2].\nDer er 24 pladser.\nMålet er trivsel [3]."
+    assert check_answer(answer, PASSAGES, "da").ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Se [2] og [1].", [2, 1]),
+        ("Se [1, 3] og [3; 2].", [1, 3, 2]),
+        ("Se [ 2 ].", [2]),
+        ("Ingen henvisning, kun [a] og [].", []),
+    ],
+)
+def test_citation_markers_are_parsed(answer: str, expected: list[int]) -> None:
+    assert parse_citations(answer) == expected

