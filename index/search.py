@@ -1,0 +1,231 @@
+"""Hybrid retrieval over a loaded index: dense cosine + BM25, fused with a query-dependent lexical weight.
+
+Why not equal-weight fusion: it was measured to be worse than dense alone, because English questions
+against Danish text share almost no terms and BM25 then ranks on noise. Instead the lexical weight grows
+with how much of the query's (stemmed, idf-weighted) vocabulary the corpus actually contains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.embed import Embedder
+from index.lexical import LexicalIndex, tokenize
+from index.vectors import VectorIndex
+from ingest.documents import Chunk, Document
+
+# Candidates taken from each side before fusing; the union is re-scored on both sides.
+CANDIDATES = 50
+# similar() caps hits per document, so it needs a deeper pool to still fill top_k from other documents.
+SIMILAR_CANDIDATES = 200
+# Lexical weight at full vocabulary coverage. Below 0.5 because dense stays the better ranker on
+# paraphrases; BM25's job is to lift exact rare terms (unit names, "sygefravær", "4,5") to the top.
+LEXICAL_WEIGHT_MAX = 0.4
+# Coverage (idf-weighted share of query terms found in the corpus) at or below which BM25 gets no say:
+# English questions typically land at 0-0.3 (only numbers and names match).
+COVERAGE_FLOOR = 0.35
+# Coverage from which BM25 gets the full LEXICAL_WEIGHT_MAX; Danish questions usually reach 0.8-1.0.
+COVERAGE_FULL = 0.85
+
+
+def lexical_weight(coverage: float) -> float:
+    """Weight of the normalised BM25 score in the fused score, rising linearly between the two thresholds."""
+    ramp = (coverage - COVERAGE_FLOOR) / (COVERAGE_FULL - COVERAGE_FLOOR)
+    return LEXICAL_WEIGHT_MAX * min(1.0, max(0.0, ramp))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restricts search to matching documents. Case-insensitive; unit and organisation match when the
+    filter text is contained in the field ("Bostedet" matches "Bostedet Åbo"), the others must be equal."""
+
+    document_id: str | None = None
+    organisation: str | None = None
+    unit: str | None = None
+    year: str | None = None
+    doc_type: str | None = None
+
+    def matches(self, document: Document) -> bool:
+        exact = (
+            (self.document_id, document.id),
+            (self.year, document.year),
+            (self.doc_type, document.doc_type),
+        )
+        contained = ((self.organisation, document.organisation), (self.unit, document.unit))
+        return all(
+            want is None or want.strip().casefold() == have.strip().casefold() for want, have in exact
+        ) and all(want is None or want.strip().casefold() in have.casefold() for want, have in contained)
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float  # fused, relative to the other candidates of this query: rank with it, don't threshold it
+    text: str
+    document_id: str
+    document_title: str
+    unit: str
+    organisation: str
+    year: str
+    doc_type: str
+    section: str
+    heading_path: tuple[str, ...]
+    page: int | None
+    page_end: int | None
+    start: int
+    end: int
+    section_kind: str
+    table_header: str
+    dense_score: float  # raw cosine similarity: comparable across queries, the one to threshold on
+    lexical_score: float  # raw BM25 score (0 when no query term occurs in the chunk)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    row: int
+    score: float
+    dense: float
+    lexical: float
+
+
+def _min_max(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.ones_like(values)
+    return (values - low) / (high - low)
+
+
+class Index:
+    """A loaded, read-only index. Chunk rows line up with `vectors` and `lexical`."""
+
+    def __init__(
+        self,
+        documents: list[Document],
+        vectors: VectorIndex,
+        lexical: LexicalIndex,
+        embedder: Callable[[], Embedder],
+        extras: dict[str, list[dict[str, Any]]] | None = None,
+        manifest: dict[str, Any] | None = None,
+    ) -> None:
+        self.documents: dict[str, Document] = {document.id: document for document in documents}
+        self.extras: dict[str, list[dict[str, Any]]] = extras or {}
+        self.manifest: dict[str, Any] = manifest or {}
+        self._chunks: list[Chunk] = [chunk for document in documents for chunk in document.chunks]
+        self._row_of: dict[str, int] = {chunk.id: row for row, chunk in enumerate(self._chunks)}
+        self._vectors = vectors
+        self._lexical = lexical
+        self._embedder = embedder
+        if not len(vectors) == lexical.size == len(self._chunks):
+            raise ValueError(
+                f"index parts disagree: {len(self._chunks)} chunks, {len(vectors)} vectors, "
+                f"{lexical.size} lexical rows"
+            )
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """Raises KeyError for an unknown id."""
+        return self._chunks[self._row_of[chunk_id]]
+
+    def document_of(self, chunk_id: str) -> Document:
+        """Raises KeyError for an unknown id."""
+        return self.documents[self.chunk(chunk_id).document_id]
+
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        if top_k <= 0:
+            return []
+        scored = self._rank(query, self._allowed_rows(filters, None), max(CANDIDATES, top_k))
+        return [self._hit(item) for item in scored[:top_k]]
+
+    def similar(
+        self,
+        text: str,
+        top_k: int = 5,
+        filters: Filters | None = None,
+        section_kind: str | None = None,
+        per_document: int = 2,
+    ) -> list[Hit]:
+        """Precedent search: passages like `text`, at most `per_document` from any one document so the
+        list shows how several agreements handle the matter."""
+        if top_k <= 0:
+            return []
+        candidates = max(SIMILAR_CANDIDATES, top_k * per_document)
+        scored = self._rank(text, self._allowed_rows(filters, section_kind), candidates)
+        taken: dict[str, int] = {}
+        hits: list[Hit] = []
+        for item in scored:
+            document_id = self._chunks[item.row].document_id
+            if taken.get(document_id, 0) >= per_document:
+                continue
+            taken[document_id] = taken.get(document_id, 0) + 1
+            hits.append(self._hit(item))
+            if len(hits) == top_k:
+                break
+        return hits
+
+    def _allowed_rows(self, filters: Filters | None, section_kind: str | None) -> np.ndarray | None:
+        """Rows that may be returned, or None when nothing is filtered (the fast unfiltered path)."""
+        if (filters is None or filters == Filters()) and not section_kind:
+            return None
+        kind = section_kind.casefold() if section_kind else None
+        rows = [
+            row
+            for row, chunk in enumerate(self._chunks)
+            if (filters is None or filters.matches(self.documents[chunk.document_id]))
+            and (kind is None or chunk.section_kind.casefold() == kind)
+        ]
+        return np.asarray(rows, dtype=np.int64)
+
+    def _rank(self, query: str, allowed: np.ndarray | None, candidates: int) -> list[_Scored]:
+        if not query.strip() or len(self) == 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        query_vector = self._embedder().embed_query(query)
+        tokens = tokenize(query)
+        lexical_all = self._lexical.scores(tokens)
+        if allowed is None:
+            dense_rows, _ = self._vectors.search(query_vector, candidates)
+            lexical_rows = np.argsort(-lexical_all, kind="stable")[:candidates]
+        else:
+            dense_rows = allowed[np.argsort(-self._vectors.scores_for(query_vector, allowed), kind="stable")]
+            lexical_rows = allowed[np.argsort(-lexical_all[allowed], kind="stable")][:candidates]
+            dense_rows = dense_rows[:candidates]
+        lexical_rows = lexical_rows[lexical_all[lexical_rows] > 0]
+        pool = np.unique(np.concatenate([dense_rows, lexical_rows]))
+        dense = self._vectors.scores_for(query_vector, pool)
+        lexical = lexical_all[pool]
+        weight = lexical_weight(self._lexical.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
+        lexical_norm = lexical / lexical.max() if weight > 0 else np.zeros_like(lexical)
+        fused = (1.0 - weight) * _min_max(dense) + weight * lexical_norm
+        # Ties (e.g. duplicated boilerplate) resolve by chunk order so results are deterministic.
+        order = sorted(range(len(pool)), key=lambda i: (-fused[i], int(pool[i])))
+        return [_Scored(int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+
+    def _hit(self, item: _Scored) -> Hit:
+        chunk = self._chunks[item.row]
+        document = self.documents[chunk.document_id]
+        return Hit(
+            id=chunk.id,
+            score=item.score,
+            text=chunk.text,
+            document_id=document.id,
+            document_title=document.title,
+            unit=document.unit,
+            organisation=document.organisation,
+            year=document.year,
+            doc_type=document.doc_type,
+            section=chunk.section,
+            heading_path=chunk.heading_path,
+            page=chunk.page,
+            page_end=chunk.page_end,
+            start=chunk.start,
+            end=chunk.end,
+            section_kind=chunk.section_kind,
+            table_header=chunk.table_header,
+            dense_score=item.dense,
+            lexical_score=item.lexical,
+        )

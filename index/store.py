@@ -1,0 +1,325 @@
+"""The persisted index: a folder of plain files, built incrementally and swapped in atomically.
+
+Layout: manifest.json (written last), documents.jsonl, chunk_ids.json, vectors.npy, lexical/ (BM25),
+extras/NAME.jsonl. A build goes to a sibling temp folder; the old folder is renamed aside, the new one
+renamed into place, then the old one deleted, so an interrupted or failed update leaves a usable index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embed import Embedder
+from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from index.search import Index
+from index.serialize import (
+    FORMAT_VERSION,
+    StoredDocument,
+    check_dimension,
+    check_manifest,
+    read_folder,
+    read_manifest,
+    replace_folder,
+)
+from index.vectors import VectorIndex
+from ingest.documents import Document, IngestFailure
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
+EMBED_BATCH = 32
+
+# An embedder, or a zero-arg factory for one: the factory is only called when something must be embedded,
+# so re-ingesting an unchanged corpus never loads the model.
+EmbedderSource = Embedder | Callable[[], Embedder]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failures: list[IngestFailure] = field(default_factory=list)
+    embedded: int = 0  # chunks embedded in this run
+    seconds: float = 0.0
+
+
+class _LazyEmbedder:
+    def __init__(self, source: EmbedderSource, model_name: str | None) -> None:
+        self._source = source
+        self._model_name = model_name
+        # A class is a factory even though it has the methods; an instance is the embedder itself.
+        is_instance = hasattr(source, "embed_passages") and not isinstance(source, type)
+        self._embedder: Embedder | None = source if is_instance else None  # type: ignore[assignment]
+
+    @property
+    def loaded(self) -> bool:
+        return self._embedder is not None
+
+    @property
+    def name(self) -> str:
+        return self._model_name or getattr(self._source, "name", None) or self.get().name
+
+    def get(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._source()  # type: ignore[operator]
+        return self._embedder
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Loadable files under corpus_dir, hidden files and folders excluded, in a stable order."""
+    return sorted(
+        path
+        for path in corpus_dir.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
+    )
+
+
+def load_index(
+    index_dir: Path,
+    embedder: EmbedderSource,
+    chunking_version: str | None = None,
+    model_name: str | None = None,
+) -> Index:
+    """The index in index_dir, checked against the configured model (and chunking version when given).
+
+    Raises IndexMissingError, IndexIncompatibleError or IndexCorruptError, each naming the fix."""
+    lazy = _LazyEmbedder(embedder, model_name)
+    manifest = read_manifest(index_dir)
+    check_manifest(manifest, index_dir, chunking_version, lazy.name)
+    if lazy.loaded:
+        check_dimension(manifest, index_dir, lazy.name, lazy.get().dimension)
+
+    def embedder_checked() -> Embedder:
+        # A lazily loaded model is checked on first use, since its dimension is unknown until then.
+        loaded = lazy.get()
+        check_dimension(manifest, index_dir, lazy.name, loaded.dimension)
+        return loaded
+
+    stored, lexical = read_folder(index_dir, manifest)
+    dimension = int(manifest["dimension"])
+    matrices = [s.vectors for s in stored if s.vectors is not None]
+    vectors = VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension)
+    extras: dict[str, list[dict[str, Any]]] = {}
+    for s in stored:
+        for name, records in (s.extras or {}).items():
+            extras.setdefault(name, []).extend(records)
+    return Index([s.document for s in stored], vectors, lexical, embedder_checked, extras, manifest)
+
+
+def build_index(
+    documents: list[Document],
+    index_dir: Path,
+    embedder: EmbedderSource,
+    chunking_version: str,
+    extras: dict[str, list[dict[str, Any]]] | None = None,
+    model_name: str | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """A fresh index of `documents`, replacing whatever is in index_dir. Each extras record must carry the
+    "document_id" it belongs to, so later incremental updates can keep or drop it with its document."""
+    started = time.perf_counter()
+    ids = [d.id for d in documents]
+    if len(set(ids)) != len(ids):
+        raise ValueError("document ids must be unique")
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
+    for name, records in (extras or {}).items():
+        for record in records:
+            if record.get("document_id") not in grouped:
+                raise ValueError(f"extras record in {name!r} has no known document_id: {record}")
+            grouped[record["document_id"]].setdefault(name, []).append(record)
+    stored = [
+        StoredDocument(d.path, d.content_hash, d, None, {n: grouped[d.id].get(n, []) for n in extras or {}})
+        for d in documents
+    ]
+    embedded = _commit(
+        index_dir, stored, _LazyEmbedder(embedder, model_name), chunking_version, None, progress or _quiet
+    )
+    return BuildReport(added=len(documents), embedded=embedded, seconds=time.perf_counter() - started)
+
+
+def update_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: EmbedderSource,
+    ingest_file: Callable[[Path, Path], Document],
+    chunking_version: str,
+    extras_fn: Callable[[Document], dict[str, list[dict[str, Any]]]] | None = None,
+    progress: Progress | None = None,
+    model_name: str | None = None,
+    rebuild: bool = False,
+) -> BuildReport:
+    """Brings index_dir in line with corpus_dir, re-reading and re-embedding only new and changed files.
+
+    A file whose bytes, the model and the chunking version are unchanged keeps its stored Document and
+    vectors. A file that fails to ingest is reported and left out (its older version too, so nothing stale
+    is served). Pass `model_name` (or an embedder factory with a `name`) so an unchanged corpus never loads
+    the model. Interrupting this leaves the previous index in place."""
+    started = time.perf_counter()
+    notify = progress or _quiet
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"Corpus folder {corpus_dir} does not exist")
+    lazy = _LazyEmbedder(embedder, model_name)
+    files = corpus_files(corpus_dir)
+    hashes: dict[str, str] = {}
+    failures: list[IngestFailure] = []
+    for done, path in enumerate(files):
+        notify("hash", done, len(files))
+        relative = path.relative_to(corpus_dir).as_posix()
+        try:
+            hashes[relative] = file_hash(path)
+        except (
+            OSError
+        ) as error:  # unreadable (permissions, vanished): skipped like a file that fails to parse
+            failures.append(IngestFailure(relative, f"cannot read the file: {error}"))
+    old_manifest, old = (None, []) if rebuild else _reusable(index_dir, chunking_version)
+    same_model = old_manifest is not None and old_manifest.get("model") == lazy.name
+    old_by_path = {s.path: s for s in old}
+    kept = [
+        s if same_model else replace(s, vectors=None)
+        for path, s in old_by_path.items()
+        if hashes.get(path) == s.content_hash
+    ]
+    kept_paths = {s.path for s in kept}
+    to_ingest = [path for path in hashes if path not in kept_paths]
+    owner = {s.document.id: s.path for s in kept}
+    fresh: list[StoredDocument] = []
+    for done, path in enumerate(to_ingest):
+        notify("ingest", done, len(to_ingest))
+        try:
+            document = ingest_file(corpus_dir / path, corpus_dir)
+        except Exception as error:  # any parser failure is one file's problem, not the whole build's
+            dropped = " (its previous version was removed from the index)" if path in old_by_path else ""
+            failures.append(IngestFailure(path, f"{type(error).__name__}: {error}{dropped}"))
+            continue
+        if document.id in owner:
+            failures.append(
+                IngestFailure(path, f"document id {document.id!r} is also produced by {owner[document.id]}")
+            )
+            continue
+        owner[document.id] = path
+        fresh.append(StoredDocument(path, hashes[path], document, None, None))
+    notify("ingest", len(to_ingest), len(to_ingest))
+    stored = sorted(kept + fresh, key=lambda s: s.path)
+    if extras_fn is not None:
+        stored = [_with_extras(s, extras_fn, failures) for s in stored]
+    changed = sum(1 for s in fresh if s.path in old_by_path)
+    removed = sum(1 for path in old_by_path if path not in hashes)
+    unchanged = len(kept)
+    untouched = old_manifest is not None and [s.manifest_entry() for s in stored] == old_manifest["documents"]
+    if untouched and all(s.vectors is not None for s in stored):
+        return BuildReport(0, 0, 0, unchanged, failures, 0, time.perf_counter() - started)
+    embedded = _commit(
+        index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify
+    )
+    return BuildReport(
+        len(fresh) - changed, changed, removed, unchanged, failures, embedded, time.perf_counter() - started
+    )
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    del stage, done, total
+
+
+def _with_extras(
+    s: StoredDocument,
+    extras_fn: Callable[[Document], dict[str, list[dict[str, Any]]]],
+    failures: list[IngestFailure],
+) -> StoredDocument:
+    if s.extras is not None:
+        return s
+    try:
+        found = extras_fn(s.document)
+    except Exception as error:  # left uncomputed, so the next update retries it
+        failures.append(IngestFailure(s.path, f"extras: {type(error).__name__}: {error}"))
+        return s
+    return replace(
+        s,
+        extras={
+            name: [{**record, "document_id": s.document.id} for record in records]
+            for name, records in found.items()
+        },
+    )
+
+
+def _reusable(index_dir: Path, chunking_version: str) -> tuple[dict[str, Any] | None, list[StoredDocument]]:
+    """The previous index when its documents can be reused; otherwise nothing, and everything is rebuilt."""
+    try:
+        manifest = read_manifest(index_dir)
+        check_manifest(manifest, index_dir, chunking_version, None)
+        stored, _ = read_folder(index_dir, manifest)
+        return manifest, stored
+    except (IndexMissingError, IndexIncompatibleError, IndexCorruptError):
+        return None, []
+
+
+def _commit(
+    index_dir: Path,
+    stored: list[StoredDocument],
+    lazy: _LazyEmbedder,
+    chunking_version: str,
+    old_manifest: dict[str, Any] | None,
+    notify: Progress,
+) -> int:
+    """Embeds what lacks vectors, writes a complete folder next to index_dir and swaps it in."""
+    pending = [s for s in stored if s.vectors is None]
+    dimension = int(old_manifest["dimension"]) if old_manifest else None
+    if pending or dimension is None:
+        embedder = lazy.get()
+        if dimension != embedder.dimension:  # same model name, other output size: nothing old is reusable
+            stored = [replace(s, vectors=None) for s in stored]
+            dimension = embedder.dimension
+    embedded, total = 0, sum(len(s.document.chunks) for s in stored if s.vectors is None)
+    with_vectors: list[StoredDocument] = []
+    for s in stored:
+        if s.vectors is None:
+            s = replace(s, vectors=_embed(lazy.get(), s.document, dimension, embedded, total, notify))
+            embedded += len(s.document.chunks)
+        with_vectors.append(s)
+    notify("embed", embedded, total)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": lazy.name,
+        "dimension": dimension,
+        "chunking_version": chunking_version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "chunks": sum(len(s.document.chunks) for s in with_vectors),
+    }
+    notify("write", 0, 1)
+    replace_folder(index_dir, with_vectors, manifest)
+    notify("write", 1, 1)
+    return embedded
+
+
+def _embed(
+    embedder: Embedder, document: Document, dimension: int, done: int, total: int, notify: Progress
+) -> np.ndarray:
+    texts = [chunk.embedding_text() for chunk in document.chunks]
+    rows: list[np.ndarray] = [np.zeros((0, dimension), dtype=np.float32)]
+    for offset in range(0, len(texts), EMBED_BATCH):
+        notify("embed", done + offset, total)
+        batch = np.asarray(embedder.embed_passages(texts[offset : offset + EMBED_BATCH]), dtype=np.float32)
+        if batch.shape != (len(texts[offset : offset + EMBED_BATCH]), dimension):
+            raise ValueError(
+                f"embedder returned shape {batch.shape} for {len(texts)} texts of dimension {dimension}"
+            )
+        rows.append(batch)
+    return np.concatenate(rows)

@@ -1,0 +1,62 @@
+"""Exact dense search: a FAISS inner-product index over L2-normalised float32 rows (cosine similarity).
+
+The corpus is a few thousand chunks at most, so exact search is both fast enough and free of the recall
+loss of approximate indexes. Rows line up with the index's chunk order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+
+def normalise(matrix: np.ndarray) -> np.ndarray:
+    """Row-wise L2 normalisation as contiguous float32; zero rows stay zero instead of becoming NaN."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.ascontiguousarray(matrix / np.where(norms == 0, 1.0, norms), dtype=np.float32)
+
+
+class VectorIndex:
+    def __init__(self, vectors: np.ndarray, dimension: int) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, dimension)
+        self.vectors = normalise(vectors) if len(vectors) else vectors
+        self.dimension = dimension
+        self._faiss = faiss.IndexFlatIP(dimension)
+        if len(self.vectors):
+            self._faiss.add(self.vectors)
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosine scores) of the k nearest rows, best first."""
+        k = min(k, len(self))
+        if k <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        scores, rows = self._faiss.search(normalise(query), k)
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def scores_for(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Cosine scores of the given rows only: used when filters narrow the candidates, where scoring
+        the allowed rows directly is exact and cheaper than searching everything and discarding."""
+        if len(rows) == 0:
+            return np.empty(0, dtype=np.float32)
+        return self.vectors[rows] @ normalise(query)[0]
+
+    def save(self, path: Path) -> None:
+        """A plain .npy file: readable without FAISS and independent of its on-disk format."""
+        with path.open("wb") as handle:
+            np.save(handle, self.vectors, allow_pickle=False)
+
+    @classmethod
+    def load(cls, path: Path, dimension: int) -> VectorIndex:
+        """Raises OSError/ValueError when the file is missing, damaged or of another dimension."""
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.ndim != 2 or (len(vectors) and vectors.shape[1] != dimension):
+            raise ValueError(f"vectors have shape {vectors.shape}, expected (n, {dimension})")
+        return cls(vectors, dimension)

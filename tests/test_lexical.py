@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+
+from index.lexical import LexicalIndex, tokenize
+
+
+def test_danish_inflections_share_a_stem() -> None:
+    assert tokenize("sygefraværet") == tokenize("sygefravær") == tokenize("Sygefraværets")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4,5 %", ["4,5", "4", "5"]),
+        ("13.4 mio. kr.", ["13.4", "13", "4"]),
+        ("129.441 borgere", ["129.441", "129", "441"]),
+        ("i 2022.", ["2022"]),
+    ],
+)
+def test_numbers_are_kept_whole_and_in_parts(text: str, expected: list[str]) -> None:
+    tokens = tokenize(text)
+    assert all(token in tokens for token in expected)
+    assert "." not in tokens and "" not in tokens
+
+
+def test_decimal_comma_and_point_forms_meet() -> None:
+    assert "4.5" in tokenize("4,5 %")
+    assert "4.5" in tokenize("4.5 percent")
+
+
+def test_danish_letters_survive_lowercasing() -> None:
+    tokens = tokenize("ÆBLEHAVEN Ølstykke Åbo")
+    assert [token[0] for token in tokens] == ["æ", "ø", "å"]
+
+
+def test_stopwords_are_dropped() -> None:
+    assert tokenize("hvad er det for en og at i på") == []
+    assert tokenize("what is the target") == tokenize("target")
+
+
+def test_punctuation_and_table_pipes_are_not_tokens() -> None:
+    assert tokenize("Mål | Indikator | Måltal") == tokenize("mål indikator måltal")
+
+
+@pytest.fixture
+def lexical() -> LexicalIndex:
+    return LexicalIndex.build(
+        [
+            "Målet er at sygefravær nedbringes til 4,5 % i 2022.",
+            "Borgerne skal opleve trivsel og medindflydelse.",
+            "Budgettet er 13.4 mio. kr. for botilbuddet.",
+        ]
+    )
+
+
+def test_inflected_query_scores_the_matching_chunk(lexical: LexicalIndex) -> None:
+    scores = lexical.scores(tokenize("sygefraværet"))
+    assert scores.argmax() == 0 and scores[0] > 0 and scores[1] == scores[2] == 0
+
+
+def test_number_query_scores_the_chunk_with_that_number(lexical: LexicalIndex) -> None:
+    scores = lexical.scores(tokenize("13.4 mio"))
+    assert scores.argmax() == 2
+
+
+def test_terms_absent_from_the_corpus_score_zero(lexical: LexicalIndex) -> None:
+    assert not lexical.scores(tokenize("sickness absence")).any()
+    assert not lexical.scores([]).any()
+
+
+def test_coverage_is_full_for_danish_and_low_for_english(lexical: LexicalIndex) -> None:
+    assert lexical.coverage(tokenize("Hvad er målet for sygefravær i 2022?")) > 0.9
+    assert lexical.coverage(tokenize("What is the target for sickness absence in 2022?")) < 0.35
+    assert lexical.coverage([]) == 0.0
+
+
+def test_save_and_load_give_the_same_scores(lexical: LexicalIndex, tmp_path: Path) -> None:
+    lexical.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    query = tokenize("sygefravær trivsel 4,5")
+    assert loaded.size == 3
+    assert loaded.scores(query).tolist() == pytest.approx(lexical.scores(query).tolist())
+    assert loaded.coverage(query) == pytest.approx(lexical.coverage(query))
+
+
+def test_empty_index_scores_nothing_and_survives_a_round_trip(tmp_path: Path) -> None:
+    empty = LexicalIndex.build([])
+    empty.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded.size == 0 and len(loaded.scores(tokenize("sygefravær"))) == 0

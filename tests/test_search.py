@@ -1,0 +1,214 @@
+import numpy as np
+import pytest
+
+from index.embed import HashEmbedder
+from index.lexical import LexicalIndex
+from index.search import COVERAGE_FLOOR, COVERAGE_FULL, LEXICAL_WEIGHT_MAX, Filters, Index, lexical_weight
+from index.vectors import VectorIndex
+from ingest.documents import Chunk, Document, Section
+
+
+def make_document(
+    doc_id: str,
+    passages: list[str],
+    *,
+    unit: str = "",
+    organisation: str = "",
+    year: str = "",
+    doc_type: str = "driftsaftale",
+    kinds: list[str] | None = None,
+) -> Document:
+    """One section per passage, one chunk per section, offsets into the joined text."""
+    text = "\n\n".join(passages)
+    sections, start = [], 0
+    for n, passage in enumerate(passages):
+        end = start + len(passage)
+        heading = (f"Afsnit {n + 1}",)
+        kind = kinds[n] if kinds else "other"
+        chunk = Chunk(f"{doc_id}:{n:04d}", doc_id, heading, passage, start, end, n + 1, n + 1, "", kind)
+        sections.append(Section(heading, start, end, n + 1, n + 1, passage, (chunk,)))
+        start = end + 2
+    return Document(
+        doc_id,
+        f"{doc_id}.txt",
+        f"Aftale {doc_id}",
+        organisation,
+        unit,
+        year,
+        doc_type,
+        text,
+        "hash",
+        tuple(range(0, len(text), max(1, len(text) // max(1, len(passages))))),
+        tuple(sections),
+    )
+
+
+def make_index(documents: list[Document]) -> Index:
+    embedder = HashEmbedder(dimension=64)
+    chunks = [chunk for document in documents for chunk in document.chunks]
+    texts = [chunk.embedding_text() for chunk in chunks]
+    vectors = VectorIndex(embedder.embed_passages(texts), 64)
+    return Index(documents, vectors, LexicalIndex.build(texts), lambda: embedder)
+
+
+@pytest.fixture
+def index() -> Index:
+    return make_index(
+        [
+            make_document(
+                "a",
+                ["Sygefravær skal nedbringes til 4,5 % i 2022.", "Borgerne oplever trivsel i hverdagen."],
+                unit="Bostedet Åbo",
+                organisation="Aarhus Kommune",
+                year="2022",
+            ),
+            make_document(
+                "b",
+                ["Budgettet er 13.4 mio. kr.", "Medarbejderne deltager i kompetenceudvikling."],
+                unit="Botilbuddet Lyngen",
+                organisation="Odense Kommune",
+                year="2015-2016",
+                doc_type="udviklingsaftale",
+            ),
+        ]
+    )
+
+
+def test_inflected_danish_query_finds_the_base_form(index: Index) -> None:
+    assert index.search("sygefraværet", top_k=1)[0].id == "a:0000"
+
+
+def test_number_query_finds_the_chunk_with_that_number(index: Index) -> None:
+    assert index.search("13.4 mio. kr.", top_k=1)[0].id == "b:0000"
+
+
+def test_hits_carry_their_source(index: Index) -> None:
+    hit = index.search("budgettet", top_k=1)[0]
+    assert (hit.document_id, hit.document_title, hit.unit, hit.year) == (
+        "b",
+        "Aftale b",
+        "Botilbuddet Lyngen",
+        "2015-2016",
+    )
+    assert hit.section == "Afsnit 1" and hit.heading_path == ("Afsnit 1",) and hit.page == 1
+    assert index.documents["b"].text[hit.start : hit.end] == hit.text
+    assert hit.lexical_score > 0 and -1.0 <= hit.dense_score <= 1.0
+
+
+def test_hits_are_sorted_by_fused_score(index: Index) -> None:
+    scores = [hit.score for hit in index.search("trivsel og sygefravær", top_k=4)]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected_documents"),
+    [
+        (Filters(unit="åbo"), {"a"}),
+        (Filters(unit="BOTILBUDDET"), {"b"}),
+        (Filters(organisation="odense"), {"b"}),
+        (Filters(year="2022"), {"a"}),
+        (Filters(year="2015-2016"), {"b"}),
+        (Filters(year="2015"), set()),  # year is exact, not contained
+        (Filters(doc_type="Udviklingsaftale"), {"b"}),
+        (Filters(document_id="A"), {"a"}),
+        (Filters(unit="åbo", year="2015-2016"), set()),
+        (Filters(), {"a", "b"}),
+    ],
+)
+def test_filters_restrict_hits_to_matching_documents(
+    index: Index, filters: Filters, expected_documents: set[str]
+) -> None:
+    hits = index.search("sygefravær budget trivsel", top_k=10, filters=filters)
+    assert {hit.document_id for hit in hits} == expected_documents
+
+
+def test_a_filter_does_not_change_the_order_within_the_document(index: Index) -> None:
+    unfiltered = [h.id for h in index.search("trivsel", top_k=10) if h.document_id == "a"]
+    filtered = [h.id for h in index.search("trivsel", top_k=10, filters=Filters(unit="åbo"))]
+    assert filtered == unfiltered
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_blank_query_returns_nothing(index: Index, query: str) -> None:
+    assert index.search(query) == []
+
+
+def test_chunk_lookup_by_id(index: Index) -> None:
+    assert index.chunk("b:0001").text.startswith("Medarbejderne")
+    assert index.document_of("b:0001").id == "b"
+    with pytest.raises(KeyError):
+        index.chunk("nope:0000")
+
+
+@pytest.mark.parametrize(
+    ("coverage", "expected"),
+    [
+        (0.0, 0.0),
+        (COVERAGE_FLOOR, 0.0),
+        ((COVERAGE_FLOOR + COVERAGE_FULL) / 2, LEXICAL_WEIGHT_MAX / 2),
+        (COVERAGE_FULL, LEXICAL_WEIGHT_MAX),
+        (1.0, LEXICAL_WEIGHT_MAX),
+    ],
+)
+def test_lexical_weight_rises_with_vocabulary_coverage(coverage: float, expected: float) -> None:
+    assert lexical_weight(coverage) == pytest.approx(expected)
+
+
+def test_query_outside_the_corpus_vocabulary_is_ranked_by_dense_alone(index: Index) -> None:
+    hits = index.search("What is the sickness absence target for the employees?", top_k=4)
+    assert all(hit.lexical_score == 0 for hit in hits)
+    dense = [hit.dense_score for hit in hits]
+    assert dense == sorted(dense, reverse=True)
+
+
+def test_parts_disagreeing_in_size_are_rejected() -> None:
+    document = make_document("a", ["Et afsnit."])
+    with pytest.raises(ValueError, match="disagree"):
+        Index(
+            [document], VectorIndex(np.zeros((2, 64)), 64), LexicalIndex.build(["Et afsnit."]), HashEmbedder
+        )
+
+
+@pytest.fixture
+def precedents() -> Index:
+    goal = "Målet er at nedbringe sygefraværet blandt medarbejderne."
+    return make_index(
+        [
+            make_document("big", [goal] * 5, kinds=["goal", "goal", "goal", "other", "other"]),
+            make_document("small1", [goal, "Andet emne om budget."], kinds=["goal", "other"]),
+            make_document(
+                "small2", ["Sygefraværet blandt medarbejderne skal ned.", "Budget."], kinds=["goal", "other"]
+            ),
+        ]
+    )
+
+
+def test_similar_caps_hits_per_document(precedents: Index) -> None:
+    hits = precedents.similar("nedbringe sygefravær blandt medarbejdere", top_k=5, per_document=2)
+    per_document = [hit.document_id for hit in hits]
+    assert max(per_document.count(d) for d in set(per_document)) <= 2
+    assert {"big", "small1", "small2"} <= set(per_document)
+
+
+def test_similar_filters_on_section_kind(precedents: Index) -> None:
+    hits = precedents.similar("nedbringe sygefravær", top_k=10, section_kind="GOAL", per_document=5)
+    assert hits and all(hit.section_kind == "goal" for hit in hits)
+    assert len(hits) == 5  # three goal chunks in "big", one each in the others
+
+
+def test_similar_combines_filters_and_section_kind(precedents: Index) -> None:
+    hits = precedents.similar("budget", top_k=10, filters=Filters(document_id="small1"), section_kind="other")
+    assert [hit.id for hit in hits] == ["small1:0001"]
+
+
+@pytest.mark.parametrize("top_k", [0, -1])
+def test_non_positive_top_k_returns_nothing(index: Index, top_k: int) -> None:
+    assert index.search("sygefravær", top_k=top_k) == []
+    assert index.similar("sygefravær", top_k=top_k) == []
+
+
+def test_top_k_larger_than_the_candidate_pool_returns_every_chunk() -> None:
+    documents = [
+        make_document(f"d{n}", [f"Afsnit nummer {n} om emne {m}." for m in range(30)]) for n in range(3)
+    ]
+    assert len(make_index(documents).search("afsnit", top_k=90)) == 90
