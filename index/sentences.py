@@ -1,0 +1,136 @@
+"""Sentence-level vectors: one per statement (sentence, bullet, table row), embedded once at ingest.
+
+The answerer picks the sentence that answers a question from the top passages. Embedding those sentences per
+query costs seconds on a 2-core CPU, so they are embedded with the index and cached per document: a file per
+(document, content, model, chunking version), written atomically, so a changed document re-embeds only its own
+sentences and an interrupted run leaves every finished file usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import Embedder
+from ingest.documents import Document
+from ingest.statements import split_statements
+
+Progress = Callable[[str, int, int], None]
+EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class Sentence:
+    document_id: str
+    start: int  # offsets in the document's cleaned text
+    end: int
+    text: str
+    context: str  # heading path, given to the embedder with the sentence
+
+
+def document_sentences(document: Document) -> list[Sentence]:
+    return [
+        Sentence(document.id, s.start, s.end, s.text, " > ".join(s.heading_path))
+        for s in split_statements(document)
+    ]
+
+
+def embedding_text(sentence: Sentence) -> str:
+    # The heading tells the embedder what a terse row or bullet is about ("8 % i 2022" under "Sygefravær").
+    return f"{sentence.context}\n{sentence.text}" if sentence.context else sentence.text
+
+
+class SentenceVectors:
+    """All sentences of the corpus with their vectors, looked up by document span."""
+
+    def __init__(self, sentences: list[Sentence], vectors: np.ndarray) -> None:
+        self.sentences = sentences
+        self.vectors = vectors
+        self._by_document: dict[str, list[int]] = {}
+        for row, sentence in enumerate(sentences):
+            self._by_document.setdefault(sentence.document_id, []).append(row)
+
+    def within(self, document_id: str, start: int, end: int) -> list[int]:
+        """Rows of the sentences lying inside [start, end) of a document."""
+        return [
+            row
+            for row in self._by_document.get(document_id, [])
+            if self.sentences[row].start >= start and self.sentences[row].end <= end
+        ]
+
+
+def _cache_file(cache_dir: Path, document: Document, model_name: str, chunking_version: str) -> Path:
+    key = hashlib.sha256(
+        f"{model_name}\0{chunking_version}\0{document.content_hash}\0{document.id}".encode()
+    ).hexdigest()[:16]
+    return cache_dir / f"{document.id}.{key}.npz"
+
+
+def load_sentence_vectors(
+    documents: Iterable[Document],
+    cache_dir: Path,
+    embedder: Callable[[], Embedder],
+    model_name: str,
+    chunking_version: str,
+    progress: Progress | None = None,
+) -> SentenceVectors:
+    """Sentence vectors for `documents`, embedding only documents whose cache file is missing."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    documents = list(documents)
+    pending = [d for d in documents if not _cache_file(cache_dir, d, model_name, chunking_version).exists()]
+    total = sum(len(document_sentences(d)) for d in pending)
+    done = 0
+    for document in pending:
+        sentences = document_sentences(document)
+        texts = [embedding_text(s) for s in sentences]
+        parts = []
+        for offset in range(0, len(texts), EMBED_BATCH):
+            if progress:
+                progress("embed sentences", done + offset, total)
+            parts.append(embedder().embed_passages(texts[offset : offset + EMBED_BATCH]))
+        vectors = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, 0), np.float32)
+        _write(_cache_file(cache_dir, document, model_name, chunking_version), sentences, vectors)
+        done += len(sentences)
+    if progress and total:
+        progress("embed sentences", total, total)
+    _drop_stale(cache_dir, {_cache_file(cache_dir, d, model_name, chunking_version).name for d in documents})
+    return _read_all(documents, cache_dir, model_name, chunking_version)
+
+
+def _write(path: Path, sentences: list[Sentence], vectors: np.ndarray) -> None:
+    temporary = path.with_suffix(f".tmp{os.getpid()}.npz")
+    np.savez(
+        temporary,
+        vectors=vectors,
+        starts=np.array([s.start for s in sentences], dtype=np.int64),
+        ends=np.array([s.end for s in sentences], dtype=np.int64),
+    )
+    os.replace(temporary, path)
+
+
+def _drop_stale(cache_dir: Path, keep: set[str]) -> None:
+    for path in cache_dir.glob("*.npz"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _read_all(
+    documents: list[Document], cache_dir: Path, model_name: str, chunking_version: str
+) -> SentenceVectors:
+    sentences: list[Sentence] = []
+    matrices: list[np.ndarray] = []
+    for document in documents:
+        stored = np.load(_cache_file(cache_dir, document, model_name, chunking_version))
+        by_span = {(s.start, s.end): s for s in document_sentences(document)}
+        for row, (start, end) in enumerate(zip(stored["starts"], stored["ends"], strict=True)):
+            sentence = by_span.get((int(start), int(end)))
+            if sentence is not None:
+                sentences.append(sentence)
+                matrices.append(stored["vectors"][row : row + 1])
+    vectors = np.concatenate(matrices) if matrices else np.zeros((0, 1), np.float32)
+    return SentenceVectors(sentences, vectors)

@@ -1,0 +1,300 @@
+"""The service behind the HTTP API and the CLI: turns requests into index/answerer calls and response schemas."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from fastapi.responses import Response
+
+from index.search import Filters, Hit, Index
+from ingest.metrics import comparison_topic, match_topic
+from ingest.targets import targets_from_records
+from service.answer import Answer, Answerer
+from service.compare import compare_rows, rows_to_csv
+from service.conversation import standalone_question
+from service.errors import NotFoundError
+from service.generate import FALLBACK, GENERATED, Generated, generate_answer, rewrite_followup, stream_answer
+from service.language import detect_language
+from service.llm import LLMClient
+from service.prompts import PromptSet
+from service.runtime import Runtime
+from service.schemas import (
+    AskRequest,
+    AskResponse,
+    CitationResponse,
+    CompareRequest,
+    CompareResponse,
+    CompareRowResponse,
+    FiltersRequest,
+    HealthResponse,
+    PassageResponse,
+    SearchRequest,
+    SearchResponse,
+    SimilarPassageResponse,
+    SimilarRequest,
+    SimilarResponse,
+)
+from service.similar import highlight_spans
+
+# Refusals a language model must not overrule: the question names something no agreement mentions, or a year
+# the evidence does not cover.
+FINAL_REFUSALS = frozenset({"unknown-name", "year-not-covered"})
+
+
+@dataclass
+class Service:
+    runtime: Runtime
+    index: Index
+    answerer: Answerer
+    prompts: PromptSet
+    llm: LLMClient | None = None
+
+    @classmethod
+    def start(cls, runtime: Runtime) -> Service:
+        settings = runtime.settings
+        # Templates are checked now, so a broken prompt stops startup instead of failing a request later.
+        prompts = PromptSet.load(settings.prompts_dir)
+        index = runtime.load_or_build()
+        sentences = runtime.sentence_vectors(index)
+        llm = None
+        if settings.llm_url:
+            llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
+        return cls(runtime, index, Answerer(index, runtime.embedder, sentences), prompts, llm)
+
+    # -- documents ----------------------------------------------------------------------------------------
+
+    def health(self) -> HealthResponse:
+        return HealthResponse(
+            status="ok",
+            documents=len(self.index.documents),
+            chunks=len(self.index),
+            model=self.runtime.settings.model,
+        )
+
+    def documents(self) -> list[dict]:
+        return [
+            {**d.metadata(), "sections": len(d.sections), "chunks": len(d.chunks)}
+            for d in sorted(self.index.documents.values(), key=lambda d: d.title.casefold())
+        ]
+
+    def document(self, document_id: str) -> dict:
+        return self._document(document_id).to_json()
+
+    def context(self, document_id: str, start: int, end: int, window: int) -> dict:
+        """The text around [start, end) of a document, for showing a quote in its context."""
+        doc = self._document(document_id)
+        if not 0 <= start <= end <= len(doc.text):
+            raise NotFoundError(
+                f"offsets {start}..{end} lie outside document {document_id!r} (0..{len(doc.text)}); "
+                "use the start/end of a passage or citation"
+            )
+        window = max(0, min(window, 5000))
+        left = max(0, start - window)
+        right = min(len(doc.text), end + window)
+        return {
+            "document_id": doc.id,
+            "document_title": doc.title,
+            "offset": left,
+            "text": doc.text[left:right],
+            "highlight": [start - left, end - left],
+            "page": doc.page_at(start),
+        }
+
+    def _document(self, document_id: str):
+        try:
+            return self.index.documents[document_id]
+        except KeyError:
+            raise NotFoundError(f"no document with id {document_id!r}; GET /documents lists the ids") from None
+
+    # -- search and answers ---------------------------------------------------------------------------
+
+    def search(self, body: SearchRequest) -> SearchResponse:
+        hits = self.index.search(body.query, top_k=body.top_k, filters=to_filters(body.filters))
+        return SearchResponse(query=body.query, passages=[passage(h) for h in hits])
+
+    def ask(self, body: AskRequest) -> AskResponse:
+        response = self._extractive(body)
+        if self.llm is None or response.mode == "compare" or response.reason in FINAL_REFUSALS:
+            return response
+        generated = generate_answer(
+            self.llm,
+            self.prompts,
+            response.standalone_question or body.question,
+            response.language,
+            [p.model_dump() for p in response.passages],
+            [turn.model_dump() for turn in body.history],
+            fallback=response.answer,
+        )
+        return with_generated(response, generated)
+
+    def ask_stream(self, body: AskRequest) -> Iterator[str]:
+        """Server-sent events: `delta` pieces of the answer shown (a generated answer only after it passed the
+        guard), then `done` with the whole AskResponse."""
+        response = self._extractive(body)
+        if self.llm is None or response.mode == "compare" or response.reason in FINAL_REFUSALS:
+            yield sse("done", response.model_dump())
+            return
+        for event in stream_answer(
+            self.llm,
+            self.prompts,
+            response.standalone_question or body.question,
+            response.language,
+            [p.model_dump() for p in response.passages],
+            [turn.model_dump() for turn in body.history],
+            fallback=response.answer,
+        ):
+            if event.kind == "delta":
+                yield sse("delta", {"text": event.text})
+            elif event.result is not None:
+                yield sse("done", with_generated(response, event.result).model_dump())
+
+    def _extractive(self, body: AskRequest) -> AskResponse:
+        history = [(turn.role, turn.content) for turn in body.history]
+        if self.llm is not None and history:
+            question = rewrite_followup(self.llm, self.prompts, [t.model_dump() for t in body.history], body.question)
+        else:
+            question = standalone_question(body.question, history)
+        filters = to_filters(body.filters)
+        topic = comparison_topic(question)
+        if topic is not None:
+            return self._ask_compare(body.question, question, topic, filters)
+        result = self.answerer.answer(question, top_k=body.top_k, filters=filters)
+        return ask_response(body.question, question, result)
+
+    def _ask_compare(self, asked: str, question: str, topic: str, filters: Filters | None) -> AskResponse:
+        comparison = self.compare(CompareRequest(topic=topic), filters=filters)
+        language = detect_language(question)
+        rows = comparison.rows
+        if rows:
+            units = len({row.unit for row in rows})
+            answer = (
+                f"{len(rows)} stated figures for {', '.join(comparison.metrics)} across {units} units:"
+                if language == "en"
+                else f"{len(rows)} angivne tal for {', '.join(comparison.metrics)} fordelt på {units} enheder:"
+            )
+        else:
+            answer = comparison.message
+        return AskResponse(
+            question=asked,
+            standalone_question=question if question != asked else "",
+            answered=bool(rows),
+            answer=answer,
+            citations=[],
+            passages=[],
+            language=language,
+            mode="compare",
+            rows=rows,
+        )
+
+    def compare(self, body: CompareRequest, filters: Filters | None = None) -> CompareResponse:
+        filters = filters or to_filters(body.filters)
+        metrics = match_topic(body.topic)
+        targets = targets_from_records(self.index.extras.get("targets", []))
+        rows = compare_rows(body.topic, targets, asdict(filters) if filters else None)
+        language = detect_language(body.topic)
+        message = ""
+        if not metrics:
+            message = (
+                f"I do not know the topic {body.topic!r}; try e.g. 'sygefravær', 'trivsel', 'budget', 'pladser'."
+                if language == "en"
+                else f"Emnet {body.topic!r} kender jeg ikke; prøv fx 'sygefravær', 'trivsel', 'budget', 'pladser'."
+            )
+        elif not rows:
+            message = (
+                "The agreements state no figures for that topic."
+                if language == "en"
+                else "Aftalerne angiver ingen tal for det emne."
+            )
+        return CompareResponse(
+            topic=body.topic,
+            metrics=metrics,
+            rows=[CompareRowResponse(**row) for row in rows],
+            message=message,
+        )
+
+    def similar(self, body: SimilarRequest) -> SimilarResponse:
+        hits = self.index.similar(
+            body.text, top_k=body.top_k, filters=to_filters(body.filters), section_kind=body.section_kind
+        )
+        return SimilarResponse(
+            text=body.text,
+            passages=[
+                SimilarPassageResponse(**passage(h).model_dump(), highlights=highlight_spans(body.text, h.text))
+                for h in hits
+            ],
+        )
+
+
+def to_filters(request: FiltersRequest | None) -> Filters | None:
+    if request is None:
+        return None
+    values = {k: v for k, v in request.model_dump().items() if v}
+    return Filters(**values) if values else None
+
+
+def passage(hit: Hit) -> PassageResponse:
+    return PassageResponse(
+        id=hit.id,
+        document_id=hit.document_id,
+        document_title=hit.document_title,
+        unit=hit.unit,
+        organisation=hit.organisation,
+        year=hit.year,
+        section=hit.section,
+        page=hit.page,
+        text=hit.text,
+        score=round(hit.score, 4),
+        start=hit.start,
+        end=hit.end,
+        section_kind=hit.section_kind,
+    )
+
+
+def ask_response(asked: str, question: str, result: Answer) -> AskResponse:
+    return AskResponse(
+        question=asked,
+        standalone_question=question if question != asked else "",
+        answered=result.answered,
+        answer=result.answer,
+        citations=[
+            CitationResponse(passage_id=q.hit.id, quote=q.text, start=q.start, end=q.end) for q in result.quotes
+        ],
+        passages=[passage(h) for h in result.hits],
+        language=result.language,
+        reason=result.reason,
+    )
+
+
+def with_generated(response: AskResponse, generated: Generated) -> AskResponse:
+    """The response carrying a guard-passed generated answer, or the extractive one marked as a fallback."""
+    if generated.mode != GENERATED:
+        return response.model_copy(update={"mode": FALLBACK, "reason": generated.reason})
+    citations = []
+    for number, support in generated.citations:
+        cited = response.passages[number - 1]
+        offset = cited.text.find(support) if support else -1
+        if offset < 0:  # the passage supports the answer as a whole
+            citations.append(CitationResponse(passage_id=cited.id, quote=cited.text, start=cited.start, end=cited.end))
+        else:
+            start = cited.start + offset
+            citations.append(
+                CitationResponse(passage_id=cited.id, quote=support, start=start, end=start + len(support))
+            )
+    return response.model_copy(
+        update={"answered": True, "answer": generated.text, "citations": citations, "mode": GENERATED, "reason": ""}
+    )
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def csv_response(result: CompareResponse) -> Response:
+    rows = [row.model_dump() for row in result.rows]
+    return Response(
+        content=rows_to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sammenligning.csv"'},
+    )

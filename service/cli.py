@@ -1,0 +1,221 @@
+"""The `aftaler` command: ingest, look at documents, ask, search, compare, find precedent wording, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+
+from ingest.pipeline import ingest_folder
+
+from index.errors import IndexLayerError
+from ingest.errors import IngestError
+from service.config import Settings, get_settings
+from service.errors import ServiceError
+from service.runtime import Runtime, tqdm_progress
+from service.schemas import AskRequest, CompareRequest, SearchRequest, SimilarRequest
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    try:
+        return args.run(args, settings)
+    except (IngestError, IndexLayerError, ServiceError, ValueError) as exc:
+        # The one place errors meet the terminal: a readable line, no traceback.
+        print(f"aftaler: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("aftaler: interrupted; the previous index is unchanged", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aftaler", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, run: Callable, help: str) -> argparse.ArgumentParser:  # noqa: A002
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    sub = command("ingest", _ingest, "Build or update the index of the corpus folder.")
+    sub.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+
+    sub = command("documents", _documents, "List the documents in the corpus with metadata and counts.")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("show", _show, "Print a document's metadata and sections.")
+    sub.add_argument("doc_id")
+    sub.add_argument("--json", action="store_true")
+
+    for name, run, help in (
+        ("ask", _ask, "Ask a question; prints a quoted, sourced answer."),
+        ("search", _search, "Search passages."),
+        ("similar", _similar, "Find how other agreements worded a draft sentence."),
+    ):
+        sub = command(name, run, help)
+        sub.add_argument("text")
+        sub.add_argument("--top-k", type=int, default=5)
+        sub.add_argument("--json", action="store_true")
+    commands.choices["similar"].add_argument("--section-kind", default=None)
+
+    sub = command("compare", _compare, "Compare a goal (e.g. sygefravær) across units as a sourced table.")
+    sub.add_argument("topic")
+    form = sub.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true")
+    form.add_argument("--csv", action="store_true")
+
+    sub = command("serve", _serve, "Serve the API and chat page (builds the index first if there is none).")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = Runtime(settings)
+    if args.rebuild and settings.index_dir.exists():
+        import shutil
+
+        shutil.rmtree(settings.index_dir)
+    report = runtime.update(progress=tqdm_progress())
+    print(
+        f"index {settings.index_dir}: {report.added} added, {report.changed} changed, {report.removed} removed, "
+        f"{report.unchanged} unchanged; {report.embedded} chunks embedded in {report.seconds:.1f} s"
+    )
+    for failure in report.failures:
+        print(f"  skipped {failure.path}: {failure.reason}", file=sys.stderr)
+    return 0
+
+
+def _documents(args: argparse.Namespace, settings: Settings) -> int:
+    documents, failures = ingest_folder(settings.corpus_dir)
+    rows = [{**d.metadata(), "sections": len(d.sections), "chunks": len(d.chunks)} for d in documents]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']}\n  {row['title']}")
+            print(
+                f"  {row['organisation'] or '-'} | {row['unit'] or '-'} | {row['year'] or '-'} | "
+                f"{row['doc_type']} | {row['pages'] or '-'} pages | {row['sections']} sections | "
+                f"{row['chunks']} chunks | {row['path']}"
+            )
+    for failure in failures:
+        print(f"skipped {failure.path}: {failure.reason}", file=sys.stderr)
+    return 0
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    documents, _ = ingest_folder(settings.corpus_dir)
+    by_id = {d.id: d for d in documents}
+    if args.doc_id not in by_id:
+        print(
+            f"aftaler: error: no document with id {args.doc_id!r}; `aftaler documents` lists the ids",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    doc = by_id[args.doc_id]
+    if args.json:
+        print(json.dumps(doc.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    for key, value in doc.metadata().items():
+        print(f"{key:>13}: {value}")
+    for section in doc.sections:
+        pages = f" (s. {section.page_start}-{section.page_end})" if section.page_start else ""
+        print(f"\n## {' > '.join(section.heading_path) or '(no heading)'}{pages}")
+        print(textwrap.indent(section.text.strip(), "   "))
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    response = _service(settings).ask(AskRequest(question=args.text, top_k=args.top_k))
+    if args.json:
+        return _print_json(response)
+    print(response.answer)
+    if response.rows:
+        from service.compare import format_table
+
+        print(format_table([row.model_dump() for row in response.rows]))
+    for citation in response.citations:
+        hit = next(p for p in response.passages if p.id == citation.passage_id)
+        print(f"\nKilde: {hit.document_title} > {hit.section}" + (f", s. {hit.page}" if hit.page else ""))
+    if not response.answered and response.passages:
+        print("\nNærmeste passager:")
+        _print_passages(response.passages[:3])
+    return 0
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    response = _service(settings).search(SearchRequest(query=args.text, top_k=args.top_k))
+    if args.json:
+        return _print_json(response)
+    _print_passages(response.passages)
+    return 0
+
+
+def _similar(args: argparse.Namespace, settings: Settings) -> int:
+    request = SimilarRequest(text=args.text, top_k=args.top_k, section_kind=args.section_kind)
+    response = _service(settings).similar(request)
+    if args.json:
+        return _print_json(response)
+    _print_passages(response.passages)
+    return 0
+
+
+def _compare(args: argparse.Namespace, settings: Settings) -> int:
+    from service.compare import format_table, rows_to_csv
+
+    response = _service(settings).compare(CompareRequest(topic=args.topic))
+    rows = [row.model_dump() for row in response.rows]
+    if args.json:
+        return _print_json(response)
+    if args.csv:
+        sys.stdout.write(rows_to_csv(rows))
+        return 0
+    print(format_table(rows) if rows else response.message)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    Runtime(settings).load_or_build(progress=tqdm_progress())
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+# -- output helpers ------------------------------------------------------------------------------------
+
+
+def _service(settings: Settings):
+    from service.api import Service
+
+    return Service.start(Runtime(settings))
+
+
+def _print_json(response) -> int:
+    print(json.dumps(response.model_dump(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _print_passages(passages) -> int:
+    for n, p in enumerate(passages, 1):
+        page = f", s. {p.page}" if p.page else ""
+        print(f"[{n}] {p.document_title} > {p.section}{page}  (score {p.score:.3f})")
+        print(textwrap.indent(textwrap.shorten(p.text, 400, placeholder=" ..."), "    "))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

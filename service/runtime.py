@@ -1,0 +1,96 @@
+"""The composition root: settings in, a ready embedder, index and answerer out. Shared by the app and the CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from index.embed import Embedder, SentenceTransformerEmbedder
+from index.errors import IndexMissingError
+from index.search import Index
+from index.sentences import SentenceVectors, load_sentence_vectors
+from index.store import BuildReport, load_index, update_index
+from ingest.documents import Document
+from ingest.pipeline import CHUNKING_VERSION, ingest_file
+from ingest.targets import extract_targets, targets_to_records
+from service.config import Settings
+
+Progress = Callable[[str, int, int], None]
+
+
+def document_extras(document: Document) -> dict[str, list[dict]]:
+    """Per-document records persisted with the index: the goals and targets for /compare."""
+    return {"targets": targets_to_records(extract_targets(document))}
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return SentenceTransformerEmbedder(
+            self.settings.model, cache_dir=self.settings.models_dir, threads=self.settings.torch_threads
+        )
+
+    def update(self, progress: Progress | None = None) -> BuildReport:
+        """Bring the index in line with the corpus folder: only new or changed files are parsed and embedded."""
+        report = update_index(
+            corpus_dir=self.settings.corpus_dir,
+            index_dir=self.settings.index_dir,
+            embedder=lambda: self.embedder,
+            ingest_file=ingest_file,
+            chunking_version=CHUNKING_VERSION,
+            extras_fn=document_extras,
+            progress=progress,
+            model_name=self.settings.model,
+        )
+        self.sentence_vectors(self.load(), progress=progress)
+        return report
+
+    def sentence_vectors(self, index: Index, progress: Progress | None = None) -> SentenceVectors:
+        """Sentence vectors of the indexed documents, embedding only documents not cached yet."""
+        return load_sentence_vectors(
+            index.documents.values(),
+            self.settings.data_dir / "sentences",
+            lambda: self.embedder,
+            self.settings.model,
+            CHUNKING_VERSION,
+            progress=progress,
+        )
+
+    def load(self) -> Index:
+        return load_index(
+            self.settings.index_dir,
+            lambda: self.embedder,
+            chunking_version=CHUNKING_VERSION,
+            model_name=self.settings.model,
+        )
+
+    def load_or_build(self, progress: Progress | None = None) -> Index:
+        """The persisted index; on a fresh checkout, built from the corpus first."""
+        try:
+            return self.load()
+        except IndexMissingError:
+            self.update(progress=progress)
+            return self.load()
+
+
+def tqdm_progress() -> Progress:
+    """A progress callback drawing one tqdm bar per stage on stderr."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="", file=sys.stderr, leave=True)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return report

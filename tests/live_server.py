@@ -1,0 +1,73 @@
+"""A real `aftaler serve` on 127.0.0.1 over the bundled corpus, for end-to-end and browser tests.
+
+One server per test session: the index is built once into a temporary data folder; the converted embedding
+model is cached in the repository's data/models (or AFTALER_MODELS_DIR) so later runs skip the conversion.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_SECONDS = 900  # a fresh machine converts the model and embeds the corpus first
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "AFTALER_DATA_DIR": str(data_dir),
+            "AFTALER_MODELS_DIR": os.environ.get("AFTALER_MODELS_DIR", str(REPO / "data" / "models")),
+            "AFTALER_CORPUS_DIR": str(REPO / "corpus"),
+        }
+        env.pop("AFTALER_LLM_URL", None)
+        self.log_path = log_path
+        self._log = log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=REPO,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"server did not answer /health within {STARTUP_SECONDS} s:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()

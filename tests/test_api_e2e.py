@@ -1,0 +1,169 @@
+"""End to end: a real uvicorn server with the real model and FAISS over the bundled corpus."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from ingest.numbers import find_numbers
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(live_server) -> httpx.Client:
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def documents(client) -> dict[str, dict]:
+    return {d["id"]: d for d in client.get("/documents").json()}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def assert_quotes_verbatim(client: httpx.Client, body: dict) -> None:
+    """Every citation's quote is in its passage and at its offsets in the document's cleaned text; every
+    number the answer states occurs in a cited quote."""
+    passages = {p["id"]: p for p in body["passages"]}
+    for citation in body["citations"]:
+        passage = passages[citation["passage_id"]]
+        assert citation["quote"] in passage["text"]
+        doc = client.get(f"/documents/{passage['document_id']}").json()
+        assert doc_text(doc)[citation["start"] : citation["end"]] == citation["quote"]
+    quoted = " ".join(c["quote"] for c in body["citations"])
+    titles = " ".join(passages[c["passage_id"]]["document_title"] for c in body["citations"])
+    sections = " ".join(passages[c["passage_id"]]["section"] for c in body["citations"])
+    for number in find_numbers(body["answer"]):
+        assert number.raw in quoted or number.raw in titles or number.raw in sections, number
+
+
+def doc_text(doc: dict) -> str:
+    """Reassemble the cleaned text from sections: offsets are absolute, so place each chunk at its start."""
+    size = max(c["end"] for s in doc["sections"] for c in s["chunks"])
+    buffer = [" "] * size
+    for section in doc["sections"]:
+        for chunk in section["chunks"]:
+            buffer[chunk["start"] : chunk["end"]] = chunk["text"]
+    return "".join(buffer)
+
+
+def test_health_reports_corpus_and_model(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["documents"] == 5
+    assert body["chunks"] > 50
+    assert body["model"]
+
+
+def test_documents_list_has_metadata_for_every_agreement(documents):
+    assert len(documents) == 5
+    for doc in documents.values():
+        assert doc["title"] and doc["organisation"] and doc["doc_type"]
+
+
+def test_document_detail_has_sections_with_offsets(client, documents):
+    doc_id = next(iter(documents))
+    doc = client.get(f"/documents/{doc_id}").json()
+    assert doc["id"] == doc_id
+    assert doc["sections"] and all("heading_path" in s and s["chunks"] for s in doc["sections"])
+
+
+def test_unknown_document_returns_404_with_hint(client):
+    response = client.get("/documents/no-such-doc")
+    assert response.status_code == 404
+    assert "no-such-doc" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hvad er måltallet for sygefravær på Bakkegården?",
+        "What is the sick-leave target for Bakkegården?",
+        "Hvor mange fuldtidspladser er der på Kilen?",
+    ],
+)
+def test_ask_answers_with_verbatim_quote_and_source(client, question):
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["answered"], body["answer"]
+    assert body["citations"]
+    assert find_numbers(body["citations"][0]["quote"]), "a figure question is answered with a figure"
+    assert_quotes_verbatim(client, body)
+
+
+def test_ask_answers_in_the_questions_language(client):
+    da = client.post("/ask", json={"question": "Hvad er måltallet for sygefravær i CJU?"}).json()
+    en = client.post("/ask", json={"question": "What is the sick leave target for CJU?"}).json()
+    assert da["language"] == "da" and en["language"] == "en"
+    assert da["answer"].startswith("Ifølge") and en["answer"].startswith("According to")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hvad er måltallet for sygefravær på Solskinsbakken Bosted?",
+        "Hvad er hovedstaden i Frankrig?",
+        "What is the budget of the fire brigade in Odense?",
+    ],
+)
+def test_ask_refuses_what_the_corpus_does_not_say(client, question):
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["answered"] is False
+    assert "ikke finde" in body["answer"] or "cannot find" in body["answer"]
+    assert body["citations"] == []
+
+
+def test_ask_follow_up_uses_the_conversation(client):
+    first = "Hvad er måltallet for sygefravær på Bakkegården?"
+    body = client.post(
+        "/ask",
+        json={
+            "question": "Og for CJU?",
+            "history": [{"role": "user", "content": first}, {"role": "assistant", "content": "8 %"}],
+        },
+    ).json()
+    assert body["answered"]
+    assert "CJU" in body["standalone_question"]
+    passage = next(p for p in body["passages"] if p["id"] == body["citations"][0]["passage_id"])
+    assert "CJU" in passage["document_title"] + passage["unit"]
+
+
+def test_search_filters_by_document(client, documents):
+    doc_id = next(iter(documents))
+    body = client.post(
+        "/search", json={"query": "mål", "top_k": 10, "filters": {"document_id": doc_id}}
+    ).json()
+    assert body["passages"] and all(p["document_id"] == doc_id for p in body["passages"])
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("/ask", {"question": ""}, "question"),
+        ("/ask", {"question": "   "}, "question"),
+        ("/ask", {"question": "x" * 2001}, "question"),
+        ("/ask", {"question": "ok", "top_k": 0}, "top_k"),
+        ("/ask", {"question": "ok", "top_k": 51}, "top_k"),
+        ("/ask", {"question": "ok", "history": [{"role": "user", "content": "x"}] * 21}, "history"),
+        ("/ask", {"question": "ok", "history": [{"role": "robot", "content": "x"}]}, "role"),
+        ("/ask", {}, "question"),
+        ("/search", {"query": ""}, "query"),
+        ("/search", {"query": "ok", "filters": {"year": "x" * 30}}, "year"),
+        ("/compare", {"topic": " "}, "topic"),
+        ("/similar", {"text": "x" * 5001}, "text"),
+    ],
+)
+def test_bad_input_returns_422_naming_the_field(client, path, payload, field):
+    response = client.post(path, json=payload)
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+
+
+def test_malformed_json_returns_422_not_500(client):
+    response = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
