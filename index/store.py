@@ -31,8 +31,9 @@ from index.serialize import (
 )
 from index.vectors import VectorIndex
 from ingest.documents import Document, IngestFailure
+from ingest.metadata import sidecar_paths
+from ingest.pipeline import document_files
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 EMBED_BATCH = 32
 
 # An embedder, or a zero-arg factory for one: the factory is only called when something must be embedded,
@@ -75,22 +76,13 @@ class _LazyEmbedder:
 
 
 def file_hash(path: Path) -> str:
+    """Hash of the file and its metadata sidecar, if any: editing either re-ingests the document."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for part in [path, *(p for p in sidecar_paths(path) if p.is_file())]:
+        with part.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
-
-
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Loadable files under corpus_dir, hidden files and folders excluded, in a stable order."""
-    return sorted(
-        path
-        for path in corpus_dir.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
-    )
 
 
 def load_index(
@@ -178,7 +170,7 @@ def update_index(
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"Corpus folder {corpus_dir} does not exist")
     lazy = _LazyEmbedder(embedder, model_name)
-    files = corpus_files(corpus_dir)
+    files = document_files(corpus_dir)
     hashes: dict[str, str] = {}
     failures: list[IngestFailure] = []
     for done, path in enumerate(files):
@@ -186,9 +178,7 @@ def update_index(
         relative = path.relative_to(corpus_dir).as_posix()
         try:
             hashes[relative] = file_hash(path)
-        except (
-            OSError
-        ) as error:  # unreadable (permissions, vanished): skipped like a file that fails to parse
+        except OSError as error:  # unreadable (permissions, vanished): skipped like a file that fails to parse
             failures.append(IngestFailure(relative, f"cannot read the file: {error}"))
     old_manifest, old = (None, []) if rebuild else _reusable(index_dir, chunking_version)
     same_model = old_manifest is not None and old_manifest.get("model") == lazy.name
@@ -227,9 +217,7 @@ def update_index(
     untouched = old_manifest is not None and [s.manifest_entry() for s in stored] == old_manifest["documents"]
     if untouched and all(s.vectors is not None for s in stored):
         return BuildReport(0, 0, 0, unchanged, failures, 0, time.perf_counter() - started)
-    embedded = _commit(
-        index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify
-    )
+    embedded = _commit(index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify)
     return BuildReport(
         len(fresh) - changed, changed, removed, unchanged, failures, embedded, time.perf_counter() - started
     )
@@ -254,8 +242,7 @@ def _with_extras(
     return replace(
         s,
         extras={
-            name: [{**record, "document_id": s.document.id} for record in records]
-            for name, records in found.items()
+            name: [{**record, "document_id": s.document.id} for record in records] for name, records in found.items()
         },
     )
 
@@ -318,8 +305,6 @@ def _embed(
         notify("embed", done + offset, total)
         batch = np.asarray(embedder.embed_passages(texts[offset : offset + EMBED_BATCH]), dtype=np.float32)
         if batch.shape != (len(texts[offset : offset + EMBED_BATCH]), dimension):
-            raise ValueError(
-                f"embedder returned shape {batch.shape} for {len(texts)} texts of dimension {dimension}"
-            )
+            raise ValueError(f"embedder returned shape {batch.shape} for {len(texts)} texts of dimension {dimension}")
         rows.append(batch)
     return np.concatenate(rows)

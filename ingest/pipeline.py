@@ -15,13 +15,10 @@ from ingest.metadata import FIELDS, extract_metadata, is_sidecar, read_sidecar
 from ingest.pages import strip_running_lines
 from ingest.split import split_document
 
-# Bump whenever cleaning, heading detection or chunking changes what a file turns into: stored indexes
-# built with another version are re-ingested instead of reused.
+# Bump whenever loading, cleaning, heading detection, chunking or target extraction changes what a file turns
+# into: stored indexes built with another version are re-ingested instead of reused.
 CHUNKING_VERSION = "ingest-1"
 SUPPORTED_EXTENSIONS = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
-# Recorded in the index manifest: bump it whenever loading, cleaning, splitting or target extraction changes
-# what a file turns into, so existing indexes are rebuilt instead of mixing old and new chunks.
-CHUNKING_VERSION = "1"
 _MAX_SLUG = 48
 # Danish letters have no Unicode decomposition, so they are folded by hand before the accent stripping.
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa", "ß": "ss"})

@@ -12,6 +12,8 @@ from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissing
 from index.serialize import document_from_dict, document_to_dict
 from index.store import build_index, load_index, update_index
 from ingest.documents import Chunk, Document, Section
+from ingest.errors import UnsupportedFormatError
+from ingest.pipeline import SUPPORTED_EXTENSIONS
 
 CHUNKING = "chunking-1"
 
@@ -33,6 +35,8 @@ class CountingEmbedder(HashEmbedder):
 
 def ingest_paragraphs(path: Path, root: Path) -> Document:
     """Stand-in for ingest.pipeline.ingest_file: one section and chunk per paragraph."""
+    if path.suffix not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedFormatError(f"{path.name}: not a supported format")
     text = path.read_text(encoding="utf-8")
     if "KORRUPT" in text:
         raise ValueError("cannot parse")
@@ -86,7 +90,6 @@ def corpus(tmp_path: Path) -> Path:
         "Borgerne har medindflydelse.\n\nPersonalet uddannes.", encoding="utf-8"
     )
     (folder / ".hidden.txt").write_text("ikke med", encoding="utf-8")
-    (folder / "notes.json").write_text("{}", encoding="utf-8")
     return folder
 
 
@@ -100,16 +103,17 @@ def update(
     return update_index(corpus, index_dir, embedder, ingest, CHUNKING, **kwargs)  # type: ignore[arg-type]
 
 
+def test_unsupported_file_is_reported_not_silently_ignored(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "notes.json").write_text("{}", encoding="utf-8")
+    report = update(corpus, tmp_path / "index", CountingEmbedder())
+    assert report.added == 3
+    assert [f.path for f in report.failures] == ["notes.json"]
+
+
 def test_first_update_indexes_every_supported_file(corpus: Path, tmp_path: Path) -> None:
     embedder = CountingEmbedder()
     report = update(corpus, tmp_path / "index", embedder)
-    assert (report.added, report.changed, report.removed, report.unchanged, report.failures) == (
-        3,
-        0,
-        0,
-        0,
-        [],
-    )
+    assert (report.added, report.changed, report.removed, report.unchanged, report.failures) == (3, 0, 0, 0, [])
     assert report.embedded == len(embedder.embedded) == 5
     index = load_index(tmp_path / "index", HashEmbedder())
     assert sorted(index.documents) == ["alpha", "beta", "gamma"]
