@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from ingest.statements import split_statements
 
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 64
+# Part of every cache key: bump when document_sentences changes, so cached vectors are not matched to new spans.
+SENTENCE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,34 @@ class Sentence:
     context: str  # heading path, given to the embedder with the sentence
 
 
+# A line that is only a figure ("129.441") is a flattened table cell; its label is the short line after it
+# ("Stykpris kr."). Quoting the figure alone would say nothing, so the two form one sentence.
+_BARE_FIGURE = re.compile(r"[\d.,%/ -]+(?:kr\.?|mio\.? kr\.?|%)?")
+MAX_LABEL_CHARS = 60
+
+
 def document_sentences(document: Document) -> list[Sentence]:
-    return [
-        Sentence(document.id, s.start, s.end, s.text, " > ".join(s.heading_path))
-        for s in split_statements(document)
-    ]
+    statements = list(split_statements(document))
+    sentences: list[Sentence] = []
+    skip = False
+    for n, s in enumerate(statements):
+        if skip:
+            skip = False
+            continue
+        start, end = s.start, s.end
+        label = statements[n + 1] if n + 1 < len(statements) else None
+        if (
+            label is not None
+            and _BARE_FIGURE.fullmatch(s.text)
+            and document.text[end : label.start].strip() == ""
+            and "\n" in document.text[end : label.start + 1]
+            and len(label.text) <= MAX_LABEL_CHARS
+            and not _BARE_FIGURE.fullmatch(label.text)
+            and label.heading_path == s.heading_path
+        ):
+            end, skip = label.end, True
+        sentences.append(Sentence(document.id, start, end, document.text[start:end], " > ".join(s.heading_path)))
+    return sentences
 
 
 def embedding_text(sentence: Sentence) -> str:
@@ -66,7 +92,7 @@ class SentenceVectors:
 
 def _cache_file(cache_dir: Path, document: Document, model_name: str, chunking_version: str) -> Path:
     key = hashlib.sha256(
-        f"{model_name}\0{chunking_version}\0{document.content_hash}\0{document.id}".encode()
+        f"{SENTENCE_VERSION}\0{model_name}\0{chunking_version}\0{document.content_hash}\0{document.id}".encode()
     ).hexdigest()[:16]
     return cache_dir / f"{document.id}.{key}.npz"
 
@@ -119,9 +145,7 @@ def _drop_stale(cache_dir: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _read_all(
-    documents: list[Document], cache_dir: Path, model_name: str, chunking_version: str
-) -> SentenceVectors:
+def _read_all(documents: list[Document], cache_dir: Path, model_name: str, chunking_version: str) -> SentenceVectors:
     sentences: list[Sentence] = []
     matrices: list[np.ndarray] = []
     for document in documents:

@@ -230,10 +230,12 @@ def match_topic(topic: str) -> list[str]:
 
 _COMPARISON_CUES = re.compile(
     r"sammenlign|på tværs|mellem (?:enhed|tilbud|afdeling|institution)|"
-    r"\b(?:alle|hver|de enkelte) (?:enhed|tilbud|afdeling|institution|aftale)|"
+    r"\b(?:alle|hver|de enkelte) (?:enhed|tilbud|afdeling|institution|aftale)(?:er|erne|en|et|s)?\b|"
     r"\bhvilke\b.*\bhar (?:enhederne|tilbuddene|afdelingerne|institutionerne)|"
     r"enhedernes|tilbuddenes|afdelingernes|"
-    r"\bcompar|\bacross\b|\bversus\b|\bvs\.?\s|\b(?:each|every|all|the) (?:units|unit|agreements|services)\b",
+    # "the unit price" is not a comparison; "the units" and "each unit" are.
+    r"\bcompar|\bacross\b|\bversus\b|\bvs\.?\s|\b(?:each|every|all) (?:units?|agreements?|services?)\b|"
+    r"\bthe (?:units|agreements)\b",
     re.IGNORECASE,
 )
 _FILLER = frozenset(

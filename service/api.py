@@ -158,7 +158,7 @@ class Service:
             question = standalone_question(body.question, history)
         filters = to_filters(body.filters)
         topic = comparison_topic(question)
-        if topic is not None:
+        if topic is not None and match_topic(topic):  # a comparison of something we have no metric for is a question
             return self._ask_compare(body.question, question, topic, filters)
         result = self.answerer.answer(question, top_k=body.top_k, filters=filters)
         return ask_response(body.question, question, result)

@@ -35,6 +35,14 @@ log = logging.getLogger("aftaler")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+def get_service(request: Request) -> api.Service:
+    return request.app.state.service
+
+
+# Module level: with postponed annotations FastAPI resolves the alias from the module's globals.
+Svc = Annotated[api.Service, Depends(get_service)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -51,11 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     _install_error_handlers(app)
-
-    def service(request: Request) -> api.Service:
-        return request.app.state.service
-
-    Svc = Annotated[api.Service, Depends(service)]
 
     @app.get("/health", response_model=HealthResponse)
     def health(svc: Svc) -> HealthResponse:

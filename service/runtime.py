@@ -87,6 +87,8 @@ def tqdm_progress() -> Progress:
     def report(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
+            for earlier in bars.values():  # a stage that reported no final count is over once the next begins
+                earlier.close()
             bar = bars[stage] = tqdm(total=total, desc=stage, unit="", file=sys.stderr, leave=True)
         bar.n = done
         bar.refresh()
