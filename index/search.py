@@ -56,9 +56,9 @@ class Filters:
             (self.doc_type, document.doc_type),
         )
         contained = ((self.organisation, document.organisation), (self.unit, document.unit))
-        return all(
-            want is None or want.strip().casefold() == have.strip().casefold() for want, have in exact
-        ) and all(want is None or want.strip().casefold() in have.casefold() for want, have in contained)
+        return all(want is None or want.strip().casefold() == have.strip().casefold() for want, have in exact) and all(
+            want is None or want.strip().casefold() in have.casefold() for want, have in contained
+        )
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,7 @@ class Index:
         self._embedder = embedder
         if not len(vectors) == lexical.size == len(self._chunks):
             raise ValueError(
-                f"index parts disagree: {len(self._chunks)} chunks, {len(vectors)} vectors, "
-                f"{lexical.size} lexical rows"
+                f"index parts disagree: {len(self._chunks)} chunks, {len(vectors)} vectors, {lexical.size} lexical rows"
             )
 
     def __len__(self) -> int:

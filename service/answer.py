@@ -26,7 +26,7 @@ from service.language import detect_language
 # passage can still win.
 CANDIDATES = 8
 # Passages whose sentences compete for the quote.
-SENTENCE_PASSAGES = 4
+SENTENCE_PASSAGES = 5
 
 # Sentence score = weighted sum; the weights were set on benchmarks/questions.jsonl (see benchmarks/README.md).
 W_DENSE = 1.0
@@ -196,7 +196,8 @@ class Answerer:
         wants_number = bool(_NUMBER_INTENT.search(question))
         q_metrics = {m.key for m in find_metrics(question)}
 
-        candidates: list[tuple[Hit, int, int]] = []  # (hit, sentence row, hit rank)
+        query_vec = self.embedder.embed_query(question)
+        candidates: list[tuple[Hit, int, int]] = []  # (hit, sentence row, passage rank)
         for rank, hit in enumerate(hits[:SENTENCE_PASSAGES]):
             candidates += [(hit, row, rank) for row in self.sentences.within(hit.document_id, hit.start, hit.end)]
         # A heading or title repeated as a line is not an answer.
@@ -206,7 +207,6 @@ class Answerer:
             candidates = [c for c in candidates if answers_figure(question, self.sentences.sentences[c[1]].text)]
         if not candidates:
             return None
-        query_vec = self.embedder.embed_query(question)
         dense = self.sentences.vectors[[row for _, row, _ in candidates]] @ query_vec
 
         best: tuple[float, Choice] | None = None
