@@ -1,0 +1,275 @@
+"""Shared parts of the benchmark scripts: loading the sets, matching text and figures, a real server.
+
+The sets are written from reading corpus/ by hand, never from system output. Matching is deliberately
+simple and documented in benchmarks/README.md so a score means the same thing on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = ROOT / "benchmarks"
+CORPUS_DIR = ROOT / "corpus"
+STARTUP_SECONDS = 900  # the first run converts the model and builds the index
+REQUEST_SECONDS = 300.0
+
+
+# ---------------------------------------------------------------- sets
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path.name} line {number}: {exc}") from exc
+    return rows
+
+
+def load_questions() -> list[dict[str, Any]]:
+    return load_jsonl(BENCH_DIR / "questions.jsonl")
+
+
+def load_compare() -> list[dict[str, Any]]:
+    return load_jsonl(BENCH_DIR / "compare.jsonl")
+
+
+def load_precedent() -> list[dict[str, Any]]:
+    return load_jsonl(BENCH_DIR / "precedent.jsonl")
+
+
+def corpus_texts() -> dict[str, str]:
+    """File name -> normalised text of every corpus document."""
+    return {path.name: normalise(path.read_text(encoding="utf-8")) for path in sorted(CORPUS_DIR.glob("*.txt"))}
+
+
+# ---------------------------------------------------------------- text matching
+
+
+def normalise(text: str) -> str:
+    """Whitespace-normalised, case-folded; table pipes count as whitespace so a re-flowed table row still matches."""
+    return re.sub(r"\s+", " ", text.replace("|", " ")).strip().casefold()
+
+
+def is_relevant(passage_text: str, evidence: list[str]) -> bool:
+    haystack = normalise(passage_text)
+    return any(normalise(item) in haystack for item in evidence)
+
+
+def first_relevant_rank(passages: list[dict[str, Any]], evidence: list[str], k: int) -> int | None:
+    """1-based rank of the first passage (within the top k) that contains an evidence string."""
+    for rank, passage in enumerate(passages[:k], 1):
+        if is_relevant(str(passage.get("text", "")), evidence):
+            return rank
+    return None
+
+
+# ---------------------------------------------------------------- figures
+
+_NUMBER_WORDS = {
+    "en": 1,
+    "et": 1,
+    "én": 1,
+    "ét": 1,
+    "to": 2,
+    "tre": 3,
+    "fire": 4,
+    "fem": 5,
+    "seks": 6,
+    "syv": 7,
+    "otte": 8,
+    "ni": 9,
+    "ti": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_FIGURE = re.compile(r"(?<![\w/])(\d+(?:[.,]\d+)*)(\s*(?:%|pct\.?|procent|percent|per cent))?", re.IGNORECASE)
+_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Figure:
+    values: frozenset[float]  # every reading of the token: Danish "129.441" = 129441, English "13.4" = 13.4
+    percent: bool
+    raw: str
+
+
+def _readings(token: str) -> frozenset[float]:
+    readings: set[float] = set()
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", token) or re.fullmatch(r"\d+(,\d+)?", token):
+        readings.add(float(token.replace(".", "").replace(",", ".")))  # Danish: . thousands, , decimal
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", token) or re.fullmatch(r"\d+(\.\d+)?", token):
+        readings.add(float(token.replace(",", "")))  # English: , thousands, . decimal
+    return frozenset(readings)
+
+
+def figures(text: str) -> list[Figure]:
+    """Every figure stated in a text (numbers with an optional percent marker)."""
+    found = [
+        Figure(_readings(match.group(1)), bool(match.group(2)), match.group(0).strip())
+        for match in _FIGURE.finditer(text)
+    ]
+    return [figure for figure in found if figure.values]
+
+
+def _expected_figure(expected: str) -> Figure | None:
+    found = figures(expected)
+    if found:
+        return found[0]
+    word = _WORD.search(expected)
+    if word:
+        return Figure(frozenset({float(_NUMBER_WORDS[word.group(1).lower()])}), False, expected)
+    return None
+
+
+def _is_textual(option: str) -> bool:
+    """Dates and fractions ("1. april 2023", "2/3") are compared as text, not as a number."""
+    rest = re.sub(r"mio\.|kr\.|%|procent|percent|pct\.?", " ", option, flags=re.IGNORECASE).strip()
+    if _WORD.fullmatch(rest):
+        return False
+    return "/" in rest or bool(re.search(r"[a-zæøå]", rest, re.IGNORECASE)) or not figures(rest)
+
+
+def stated_figures(text: str) -> list[Figure]:
+    words = [Figure(frozenset({float(_NUMBER_WORDS[w.lower()])}), False, w) for w in _WORD.findall(text)]
+    return figures(text) + words
+
+
+def states_figure(answer: str, expected: str) -> bool:
+    """Does the answer state the expected figure? `expected` may list alternatives separated by '||'.
+
+    Plain figures match by value in Danish or English notation ("4,5 %" == "4.5%", "129.441" == "129,441",
+    "fem" == "5"); a percentage only matches a percentage, so "8 %" is not found in "8 dage" or "18 %".
+    """
+    compact_answer = normalise(answer).replace(" ", "")
+    for option in (part.strip() for part in expected.split("||")):
+        if _is_textual(option):
+            if normalise(option).replace(" ", "") in compact_answer:
+                return True
+            continue
+        want = _expected_figure(option)
+        if want is not None and any(
+            want.values & got.values and (got.percent or not want.percent) for got in stated_figures(answer)
+        ):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def ratio(hits: int, total: int) -> float:
+    return hits / total if total else float("nan")
+
+
+def fmt(value: float) -> str:
+    return "  n/a" if value != value else f"{value:5.3f}"
+
+
+# ---------------------------------------------------------------- server and HTTP
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(url: str | None) -> Iterator[str]:
+    """Yield a base URL: `url` when given, else a fresh `aftaler serve` that is stopped afterwards."""
+    if url:
+        yield url.rstrip("/")
+        return
+    port = _free_port()
+    command = ["aftaler"] if shutil.which("aftaler") else [sys.executable, "-m", "service.cli"]
+    command += ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    log = tempfile.NamedTemporaryFile("w+", prefix="aftaler-bench-", suffix=".log", delete=False)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, process, Path(log.name))
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # our own session: the server and anything it started
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    print(f"starting server at {base} (log: {log}) ...", file=sys.stderr)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"server not healthy after {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+def post(client: httpx.Client, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """POST and return (json, seconds). A non-200 answer is an error: the contract is fixed."""
+    started = time.perf_counter()
+    response = client.post(path, json=body, timeout=REQUEST_SECONDS)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"POST {path} {body!r} -> {response.status_code}: {response.text[:500]}")
+    return response.json(), elapsed
+
+
+def base_arguments(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--url", help="use a running server (e.g. http://127.0.0.1:8000) instead of starting one")
+    parser.add_argument("--json", dest="json_path", type=Path, help="also write the results to this JSON file")
+    return parser
+
+
+def write_json(path: Path | None, payload: dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"wrote {path}")

@@ -1,0 +1,138 @@
+"""The benchmark sets are ground truth: every quoted string must really be in the corpus, and the
+sets must keep the shape the evaluation scripts and the lead rely on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from benchmarks.common import (
+    corpus_texts,
+    load_compare,
+    load_precedent,
+    load_questions,
+    normalise,
+    states_figure,
+)
+
+QUESTIONS = load_questions()
+COMPARE = load_compare()
+PRECEDENT = load_precedent()
+CORPUS = corpus_texts()
+ALL_TEXT = " \n ".join(CORPUS.values())
+
+
+def _documents_named(name: str) -> list[str]:
+    return [text for text in CORPUS.values() if normalise(name) in text]
+
+
+def _units(row: dict[str, Any]) -> list[str]:
+    return row["unit"] if isinstance(row["unit"], list) else [row["unit"]]
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["answerable"]], ids=lambda q: q["id"])
+def test_every_evidence_string_is_in_the_named_document(question: dict[str, Any]) -> None:
+    assert question["evidence"], "an answerable question needs evidence"
+    documents = _documents_named(question["document"])
+    assert documents, f"no corpus document mentions {question['document']!r}"
+    for evidence in question["evidence"]:
+        assert len(evidence) <= 80
+        assert any(normalise(evidence) in text for text in documents), evidence
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["numbers"]], ids=lambda q: q["id"])
+def test_every_expected_figure_is_stated_in_the_corpus(question: dict[str, Any]) -> None:
+    documents = " ".join(_documents_named(question["document"]))
+    for number in question["numbers"]:
+        options = [option.strip() for option in number.split("||")]
+        assert any(normalise(option) in documents for option in options), number
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["numbers"]], ids=lambda q: q["id"])
+def test_a_verbatim_quote_of_the_evidence_passes_the_figure_check(question: dict[str, Any]) -> None:
+    # A set whose expected figure cannot match its own evidence would punish a perfect answer.
+    documents = " ".join(_documents_named(question["document"]))
+    for number in question["numbers"]:
+        first = number.split("||")[0].strip()
+        assert states_figure(first, number)
+        assert normalise(first) in documents
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if not q["answerable"]], ids=lambda q: q["id"])
+def test_unanswerable_questions_have_no_evidence_or_figures(question: dict[str, Any]) -> None:
+    assert question["kind"] == "unanswerable"
+    assert question["evidence"] == [] and question["numbers"] == []
+
+
+def test_question_ids_are_unique() -> None:
+    assert not [i for i, n in Counter(q["id"] for q in QUESTIONS).items() if n > 1]
+
+
+def test_question_set_is_large_and_mixed() -> None:
+    languages = Counter(q["lang"] for q in QUESTIONS)
+    kinds = Counter(q["kind"] for q in QUESTIONS)
+    assert len(QUESTIONS) >= 70
+    assert languages["da"] >= 20 and languages["en"] >= 20
+    assert kinds["unanswerable"] >= 15 and kinds["table"] >= 5 and kinds["fact"] >= 5 and kinds["number"] >= 20
+    assert {q["kind"] for q in QUESTIONS} <= {"number", "fact", "table", "unanswerable"}
+
+
+def test_every_corpus_document_is_asked_about() -> None:
+    asked = {
+        name
+        for name, text in CORPUS.items()
+        for q in QUESTIONS
+        if q["answerable"] and any(normalise(e) in text for e in q["evidence"])
+    }
+    assert asked == set(CORPUS)
+
+
+@pytest.mark.parametrize("topic", COMPARE, ids=lambda t: t["id"])
+def test_every_expected_comparison_value_and_unit_is_in_the_corpus(topic: dict[str, Any]) -> None:
+    for row in topic["rows"]:
+        assert normalise(row["value"]) in ALL_TEXT, row
+        assert any(normalise(unit) in ALL_TEXT for unit in _units(row)), row
+        assert row["kind"] in {"target", "baseline", "actual"}
+
+
+def test_comparison_set_has_topics_in_both_languages_and_one_without_rows() -> None:
+    assert len(COMPARE) >= 8
+    assert {t["lang"] for t in COMPARE} == {"da", "en"}
+    assert any(not t["rows"] for t in COMPARE)
+    assert len({t["id"] for t in COMPARE}) == len(COMPARE)
+
+
+@pytest.mark.parametrize("draft", PRECEDENT, ids=lambda d: d["id"])
+def test_precedent_evidence_is_in_the_named_document_and_the_draft_is_no_copy(draft: dict[str, Any]) -> None:
+    documents = _documents_named(draft["document"])
+    for evidence in draft["evidence"]:
+        assert any(normalise(evidence) in text for text in documents), evidence
+        assert normalise(evidence) not in normalise(draft["text"]), "a draft must paraphrase, not copy"
+
+
+def test_precedent_set_is_large_enough_with_unique_ids() -> None:
+    assert len(PRECEDENT) >= 15
+    assert len({d["id"] for d in PRECEDENT}) == len(PRECEDENT)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "found"),
+    [
+        ("Måltallet er 4,5 %.", "4,5 %", True),
+        ("The target is 4.5%.", "4,5 %", True),
+        ("8 procent", "8 %", True),
+        ("129,441 kr.", "129.441", True),
+        ("minimum 5 aftalemål", "fem", True),
+        ("1.4.2023", "1. april 2023||1.4.2023", True),
+        ("2/3 dele", "2/3", True),
+        ("8,1% i 2017", "8 %", False),
+        ("18 %", "8 %", False),
+        ("inden 8 dage", "8 %", False),
+        ("3 dele", "2/3", False),
+        ("juni 2021", "23. juni 2021", False),
+    ],
+)
+def test_figure_matching_accepts_notation_but_not_other_figures(answer: str, expected: str, found: bool) -> None:
+    assert states_figure(answer, expected) is found
