@@ -8,10 +8,9 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 
-from ingest.pipeline import ingest_folder
-
 from index.errors import IndexLayerError
 from ingest.errors import IngestError
+from ingest.pipeline import ingest_folder
 from service.config import Settings, get_settings
 from service.errors import ServiceError
 from service.runtime import Runtime, tqdm_progress

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -36,6 +36,7 @@ class LiveServer:
             "AFTALER_CORPUS_DIR": str(REPO / "corpus"),
         }
         env.pop("AFTALER_LLM_URL", None)
+        env.update(extra_env or {})
         self.log_path = log_path
         self._log = log_path.open("w")
         self.process = subprocess.Popen(
