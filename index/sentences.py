@@ -9,6 +9,7 @@ sentences and an interrupted run leaves every finished file usable.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from ingest.statements import split_statements
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 64
 # Part of every cache key: bump when document_sentences changes, so cached vectors are not matched to new spans.
-SENTENCE_VERSION = "2"
+SENTENCE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ MAX_LABEL_CHARS = 60
 
 def document_sentences(document: Document) -> list[Sentence]:
     statements = list(split_statements(document))
+    boundaries = _chunk_boundaries(document)
     sentences: list[Sentence] = []
     skip = False
     for n, s in enumerate(statements):
@@ -62,8 +64,31 @@ def document_sentences(document: Document) -> list[Sentence]:
             and label.heading_path == s.heading_path
         ):
             end, skip = label.end, True
-        sentences.append(Sentence(document.id, start, end, document.text[start:end], " > ".join(s.heading_path)))
+        context = " > ".join(s.heading_path)
+        for piece_start, piece_end in _cut(document.text, start, end, boundaries):
+            text = document.text[piece_start:piece_end]
+            sentences.append(Sentence(document.id, piece_start, piece_end, text, context))
     return sentences
+
+
+def _chunk_boundaries(document: Document) -> list[int]:
+    return sorted({offset for chunk in document.chunks for offset in (chunk.start, chunk.end)})
+
+
+def _cut(text: str, start: int, end: int, boundaries: list[int]) -> list[tuple[int, int]]:
+    """[start, end) cut at chunk boundaries inside it. The chunker ends chunks only at sentence ends it
+    recognises (". 2/3 dele ..." among them); a sentence crossing one would belong to no passage and could never
+    be quoted."""
+    cuts = [start, *(b for b in boundaries if start < b < end), end]
+    pieces = []
+    for a, b in itertools.pairwise(cuts):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            pieces.append((a, b))
+    return pieces
 
 
 def embedding_text(sentence: Sentence) -> str:

@@ -33,6 +33,9 @@ _SPLIT = re.compile(r"\s\|\s?|\s?•\s|(?<=[.!?])\s+(?=[A-ZÆØÅ•\-])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:kr|mio|mia|pct|jf|ca|bl\.a|fx|nr|pkt|d|f\.eks|inkl|ekskl|mv|tlf)|(?<![\d.])\d{1,2})\.$", re.I
 )
+# Run-together extractions lose the full stop between statements: a capitalised Danish sentence opener or a
+# template label (Resultatmål/Effektmål/Aktivitetsmål, Metoden, Tidspunkter) right after a lower-case word starts
+# a new statement.
 _SOFT_SPLIT = re.compile(
     r"(?<=[a-zæøå0-9])\s+(?=(?:Ved|Der|Det|Den|De|Disse|Dette|Vi|Alle|Hvis|Når|Inden|Efter|Metoden|"
     r"Aktivitetsmål|Resultatmål|Effektmål|Tidspunkter)[\s:])"

@@ -20,7 +20,7 @@ from index.search import Filters, Hit, Index
 from index.sentences import Sentence, SentenceVectors
 from ingest.metrics import find_metrics
 from ingest.numbers import NumberMention, find_numbers
-from service.language import detect_language
+from service.language import danish_place_names, detect_language
 
 # Candidate passages considered for the quote; more than the user's top_k so a right sentence in the 6th
 # passage can still win.
@@ -48,7 +48,7 @@ _NAME = re.compile(r"(?<![\w])([A-ZÆØÅ][\wæøåÆØÅ&-]*[\wæøå]|[A-ZÆØ
 _NUMBER_INTENT = re.compile(
     r"\b(hvor (mange|meget|stor|høj|lav|længe)|måltal\w*|procent\w*|andel\w*|antal\w*|beløb\w*|budget\w*|"
     r"pladser|stykpris\w*|hvad er (målet|måltallet)|how (many|much|high|large|long|low)|percent\w*|rate|share|"
-    r"target|figure|number of|amount|budget|places|kr\.?)\b",
+    r"besparelse\w*|indtægt\w*|target|figure|number of|amount|budget|places|saving\w*|income|kr\.?)\b",
     re.IGNORECASE,
 )
 # Questions whose answer is an amount of money or a percentage: the quoted figure must be of that kind.
@@ -57,8 +57,14 @@ _MONEY_INTENT = re.compile(
     r"money|price|income|cost\w*|saving\w*|dkk)\b",
     re.IGNORECASE,
 )
+# "Hvor mange årsværk ...", "antallet af pladser", "how many places": the thing counted.
+_COUNTED = re.compile(r"\b(?:hvor mange|antal(?:let)?(?: af)?|how many|number of)\s+([\wæøå-]+)", re.IGNORECASE)
+# "Den samlede indtægt", "i alt", "in total": the answer is a total row or sentence, not one of its parts.
+_TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*|in all)\b", re.IGNORECASE)
 _PERCENT_INTENT = re.compile(r"(procent\w*|\bandel\w*|percent\w*|\bshare\b|\brate\b|%)", re.IGNORECASE)
 _MONEY_MEASURES = frozenset({"kr.", "mio. kr.", "mia. kr.", "t. kr."})
+# Units of measure, not things counted ("hvor mange procent", "how many kroner").
+_MEASURE_WORDS = frozenset(tokenize("procent procentpoint kroner kr mio timer dage uger måneder år gange percent"))
 # Capitalised words that are not names (question openers, generic nouns staff capitalise).
 _NOT_NAMES = frozenset(
     """hvad hvilke hvilken hvor hvordan hvornår hvorfor hvem er og i what which who when where why how is are
@@ -118,33 +124,36 @@ class Answerer:
 
     def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
         language = detect_language(question)
+        asked = question
+        if language == "en":
+            question = danish_place_names(question)
         hits = self._retrieve(question, max(top_k, CANDIDATES), filters)
         shown = tuple(hits[:top_k])
 
-        unknown = self.unknown_names(question)
+        unknown = self.unknown_names(question, language)
         if unknown:
-            return self._refuse(question, language, shown, "unknown-name", names=unknown)
+            return self._refuse(asked, language, shown, "unknown-name", names=unknown)
         if not hits:
-            return self._refuse(question, language, shown, "no-passages")
+            return self._refuse(asked, language, shown, "no-passages")
 
         choice = self._best_quote(question, hits)
         if choice is None:
-            return self._refuse(question, language, shown, "weak-evidence")
+            return self._refuse(asked, language, shown, "weak-evidence")
         quote, dense, overlap = choice.quote, choice.dense, choice.overlap
         if not (dense >= MIN_DENSE_ALONE[language] or (dense >= MIN_DENSE_WITH_OVERLAP and overlap >= MIN_OVERLAP)):
-            return self._refuse(question, language, shown, "weak-evidence")
+            return self._refuse(asked, language, shown, "weak-evidence")
         if not choice.metric_ok:
             # The question asks about a metric (budget, turnover ...) the best evidence does not mention:
             # quoting it would put another metric's figure forward as the answer.
-            return self._refuse(question, language, shown, "no-figure")
+            return self._refuse(asked, language, shown, "no-figure")
         missing_years = [y for y in _YEAR.findall(question) if not self._year_covered(y, quote)]
         if missing_years:
-            return self._refuse(question, language, shown, "year-not-covered", years=missing_years)
+            return self._refuse(asked, language, shown, "year-not-covered", years=missing_years)
 
         if quote.hit.id not in {h.id for h in shown}:
             shown = (*shown[: top_k - 1], quote.hit)
         return Answer(
-            question=question,
+            question=asked,
             language=language,
             answered=True,
             answer=_frame(quote, language),
@@ -152,11 +161,16 @@ class Answerer:
             hits=shown,
         )
 
-    def unknown_names(self, question: str) -> list[str]:
-        """Names in the question that no agreement mentions."""
-        return [
-            name for name in question_names(question) if not all(self._known(word) for word in name.casefold().split())
-        ]
+    def unknown_names(self, question: str, language: str = "da") -> list[str]:
+        """Names in the question that no agreement mentions.
+
+        An English question names Danish units partly in translation ("the Social and Disability Centre (SHC)"):
+        when it also names something the agreements know, the translated words are not grounds for refusal."""
+        names = question_names(question)
+        unknown = [name for name in names if not all(self._known(word) for word in name.casefold().split())]
+        if language == "en" and len(unknown) < len(names):
+            return []
+        return unknown
 
     # -- retrieval and sentence choice -----------------------------------------------------------------
 
@@ -202,9 +216,27 @@ class Answerer:
             candidates += [(hit, row, rank) for row in self.sentences.within(hit.document_id, hit.start, hit.end)]
         # A heading or title repeated as a line is not an answer.
         candidates = [c for c in candidates if not self._heading_like(self.sentences.sentences[c[1]])]
+        names = [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
+        if names:
+            # "Hvor mange pladser er der på Kofoedsminde?": a figure about another unit is no answer, however
+            # close its wording. Each name the question gives must stand in the sentence, its headings, its table
+            # or the agreement's own title, unit and organisation.
+            candidates = [c for c in candidates if self._about(names, c[0], self.sentences.sentences[c[1]])]
         if wants_number:
             # A figure question is answered by a sentence stating a figure of the asked kind, or not at all.
             candidates = [c for c in candidates if answers_figure(question, self.sentences.sentences[c[1]].text)]
+        if _TOTAL.search(question):
+            totals = [c for c in candidates if _TOTAL.search(self.sentences.sentences[c[1]].text)]
+            candidates = totals or candidates
+        counted = self._counted_stems(question)
+        if counted:
+            # "Hvor mange pladser": a figure of days or years in a section about places does not count places.
+            # The counted noun must be in the sentence itself or in its table's column header.
+            candidates = [
+                c
+                for c in candidates
+                if _mentions_any(counted, tokenize(self._with_columns(self.sentences.sentences[c[1]])))
+            ]
         if not candidates:
             return None
         dense = self.sentences.vectors[[row for _, row, _ in candidates]] @ query_vec
@@ -229,6 +261,38 @@ class Answerer:
                 quote = Quote(hit=hit, text=sentence.text, start=sentence.start, end=sentence.end, score=score)
                 best = (score, Choice(quote, float(cos), overlap + context, metric_ok))
         return best[1] if best else None
+
+    def _about(self, names: list[str], hit: Hit, sentence: Sentence) -> bool:
+        document = self.index.documents.get(hit.document_id)
+        label = f"{document.title} {document.unit} {document.organisation}" if document else hit.document_title
+        # Stems on both sides: "Socialområdet" is named in "Socialområdets målsætninger".
+        stems = set(tokenize(f"{sentence.text} {sentence.context} {hit.section} {self._columns_of(sentence)} {label}"))
+        return all(set(tokenize(name)) <= stems for name in names)
+
+    def _counted_stems(self, question: str) -> set[str]:
+        """Stems of what a "how many" question counts, when the agreements use that word at all (an English noun
+        cannot be checked against Danish text)."""
+        stems = {stem for word in _COUNTED.findall(question) for stem in tokenize(word)}
+        return {stem for stem in stems if stem in self._document_frequency and stem not in _MEASURE_WORDS}
+
+    def _with_columns(self, sentence: Sentence) -> str:
+        return f"{sentence.text} {self._columns_of(sentence)}"
+
+    def _columns_of(self, sentence: Sentence) -> str:
+        """The header row of the table a sentence is a row of ("Profession | Antal personer 2021 | Årsværk
+        2021"), or "" for prose: the first line of the block of `|` rows it stands in."""
+        document = self.index.documents.get(sentence.document_id)
+        if document is None or "|" not in sentence.text:
+            return ""
+        text = document.text
+        start = text.rfind("\n", 0, sentence.start) + 1
+        while start > 0:
+            above = text.rfind("\n", 0, start - 1) + 1
+            if "|" not in text[above : start - 1]:
+                break
+            start = above
+        end = text.find("\n", start)
+        return text[start : end if end != -1 else len(text)]
 
     def _heading_like(self, sentence: Sentence) -> bool:
         text = sentence.text.strip(" :").casefold()
@@ -300,13 +364,35 @@ def _stem_in(word: str, vocabulary: set[str]) -> bool:
     return False
 
 
+def _mentions_any(stems: set[str], tokens: list[str]) -> bool:
+    """A stem is mentioned as itself or as the head of a compound ("pladser" in "døgnpladser")."""
+    return any(
+        token == stem or token.endswith(stem) or (len(token) >= 5 and stem.endswith(token))
+        for stem in stems
+        for token in tokens
+    )
+
+
+# "5.2.1Randers Kommunes ..." or "2.6 Socialområdet": a section number run into the text, not a figure.
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
+_BEFORE_TITLE = re.compile(r"(?:\.\d{1,2})*\.?\s?[A-ZÆØÅ]")
+
+
 def _figures(text: str) -> list[NumberMention]:
-    """Figures a question can ask for: not bare years, law paragraphs, dates or ordinals ("3. niveau")."""
+    """Figures a question can ask for: not bare years, law paragraphs, dates, ordinals ("3. niveau") or section
+    numbers."""
     return [
         m
         for m in find_numbers(text)
         if m.measure not in ("§", "dato")
-        and not (m.measure == "" and (m.is_year or re.match(r"\.\s", text[m.end : m.end + 2])))
+        and not (
+            m.measure == ""
+            and (
+                m.is_year
+                or re.match(r"\.\s", text[m.end : m.end + 2])
+                or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
+            )
+        )
     ]
 
 

@@ -29,3 +29,25 @@ def detect_language(text: str) -> str:
     if english >= 2 and english > sum(word in DANISH for word in words):
         return "en"
     return "da" if danish >= english else "en"
+
+
+# English names of Danish places: an English question says "Region Zealand", the agreements "Region Sjælland".
+EXONYMS = {
+    "zealand": "sjælland",
+    "jutland": "jylland",
+    "funen": "fyn",
+    "copenhagen": "københavn",
+    "elsinore": "helsingør",
+    "greenland": "grønland",
+    "faroe": "færøerne",
+}
+_EXONYM = re.compile(r"\b(" + "|".join(EXONYMS) + r")\b", re.IGNORECASE)
+
+
+def danish_place_names(text: str) -> str:
+    """`text` with English place names replaced by the Danish ones ("Region Zealand" -> "Region Sjælland")."""
+    return _EXONYM.sub(lambda m: _same_case(m.group(0), EXONYMS[m.group(0).casefold()]), text)
+
+
+def _same_case(original: str, replacement: str) -> str:
+    return replacement.capitalize() if original[:1].isupper() else replacement

@@ -1,0 +1,114 @@
+"""The extractive answerer's choice of quote and its refusal rules, on small documents with the fake embedder.
+
+Which sentence wins among the ones that pass the rules depends on the embedder; these tests check the rules that
+decide which sentences may be quoted at all, so they hold for any embedder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.embed import HashEmbedder
+from index.sentences import document_sentences, load_sentence_vectors
+from ingest.documents import Chunk, Document, Section
+from service.answer import CANDIDATES, Answerer, answers_figure
+from service.language import danish_place_names
+from tests.test_search import make_document, make_index
+
+
+def make_answerer(documents: list[Document], tmp_path: Path) -> Answerer:
+    index = make_index(documents)
+    embedder = HashEmbedder(dimension=64)
+    sentences = load_sentence_vectors(documents, tmp_path, lambda: embedder, embedder.name, "test")
+    return Answerer(index, embedder, sentences)
+
+
+def quoted(answerer: Answerer, question: str) -> str | None:
+    choice = answerer._best_quote(question, answerer._retrieve(question, CANDIDATES, None))
+    return choice.quote.text if choice else None
+
+
+def test_how_many_places_is_not_answered_by_a_figure_of_days(tmp_path: Path) -> None:
+    document = make_document(
+        "a", ["Sikrede pladser. Unge indskrevet i mindre end 28 dage er undtaget fra målgruppen."], unit="Åbo"
+    )
+    assert quoted(make_answerer([document], tmp_path), "Hvor mange pladser har Åbo?") is None
+
+
+def test_how_many_places_is_answered_by_the_sentence_counting_places(tmp_path: Path) -> None:
+    document = make_document(
+        "a",
+        ["Unge indskrevet i mindre end 28 dage er undtaget. Åbo har i alt 24 døgnpladser til unge."],
+        unit="Åbo",
+    )
+    assert quoted(make_answerer([document], tmp_path), "Hvor mange pladser har Åbo?") == (
+        "Åbo har i alt 24 døgnpladser til unge."
+    )
+
+
+def test_a_table_row_counts_what_its_column_header_names(tmp_path: Path) -> None:
+    table = "Profession | Antal personer | Årsværk\nPædagoger | 9 | 8,51\nI alt | 12 | 10,2"
+    document = make_document("a", [table], unit="Åbo")
+    answer = quoted(make_answerer([document], tmp_path), "Hvor mange årsværk er der i alt på Åbo?")
+    assert answer == "I alt | 12 | 10,2"
+
+
+def test_a_total_question_prefers_the_total_over_a_part(tmp_path: Path) -> None:
+    document = make_document(
+        "a",
+        ["Jobforløb | Til indtægt på 898.927 kr.\nKurser | Til indtægt på 100.000 kr.\nSamlet indtægt | 998.927 kr."],
+        unit="Åbo",
+    )
+    assert quoted(make_answerer([document], tmp_path), "Hvad er den samlede indtægt på Åbo?") == (
+        "Samlet indtægt | 998.927 kr."
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "unknown"),
+    [
+        ("Hvad er målet for Solbakken?", "da", ["Solbakken"]),
+        ("What is the target for Solbakken?", "en", ["Solbakken"]),
+        # A translated unit name beside one the agreements know is a translation, not an unknown unit.
+        ("What saving must the Disability Centre (SHC) achieve?", "en", []),
+        ("Hvilken besparelse skal Disability Centre (SHC) nå?", "da", ["Disability Centre"]),
+    ],
+)
+def test_unknown_names(tmp_path: Path, question: str, language: str, unknown: list[str]) -> None:
+    document = make_document("a", ["SHC skal spare 7,3 mio. kr. i 2016."], unit="SHC")
+    assert make_answerer([document], tmp_path).unknown_names(question, language) == unknown
+
+
+def test_english_place_names_become_danish() -> None:
+    assert danish_place_names("the social services of Region Zealand and Jutland") == (
+        "the social services of Region Sjælland and Jylland"
+    )
+
+
+def test_sentences_never_cross_a_chunk_boundary() -> None:
+    # The chunker ends a chunk at ". 2/3 dele": a sentence running across it would lie in no passage.
+    first, second = "Borgerne får et spørgeskema.", "2/3 dele af borgerne skal være tilfredse."
+    text = f"{first} {second}"
+    start = len(first) + 1
+    chunks = (
+        Chunk("a:0000", "a", ("Mål",), first, 0, len(first), 1, 1, "", "goal"),
+        Chunk("a:0001", "a", ("Mål",), second, start, len(text), 1, 1, "", "goal"),
+    )
+    section = Section(("Mål",), 0, len(text), 1, 1, text, chunks)
+    document = Document("a", "a.txt", "Aftale", "", "", "", "", text, "hash", (0,), (section,))
+    assert [s.text for s in document_sentences(document)] == [first, second]
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("5.2 Tværgående projekter 5.2.1Randers Kommunes udviklingsmodel arbejder med standarder.", False),
+        ("2.6.1. Nedbringelse af sygefravær", False),
+        ("Budgettet er 13.4 mio. kr.", True),
+        ("De 10 standarder i modellen er:", True),
+    ],
+)
+def test_section_numbers_are_not_figures(text: str, states: bool) -> None:
+    assert answers_figure("Hvor mange standarder er der?", text) is states
