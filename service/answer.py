@@ -20,7 +20,7 @@ from index.search import Filters, Hit, Index
 from index.sentences import Sentence, SentenceVectors
 from ingest.metrics import find_metrics
 from ingest.numbers import NumberMention, find_numbers
-from service.language import danish_place_names, detect_language
+from service.language import danish_place_names, danish_search_text, detect_language
 
 # Candidate passages considered for the quote; more than the user's top_k so a right sentence in the 6th
 # passage can still win.
@@ -127,7 +127,7 @@ class Answerer:
         asked = question
         if language == "en":
             question = danish_place_names(question)
-        hits = self._retrieve(question, max(top_k, CANDIDATES), filters)
+        hits = self._retrieve(danish_search_text(asked), max(top_k, CANDIDATES), filters)
         shown = tuple(hits[:top_k])
 
         unknown = self.unknown_names(question, language)
@@ -375,6 +375,8 @@ def _mentions_any(stems: set[str], tokens: list[str]) -> bool:
 
 # "5.2.1Randers Kommunes ..." or "2.6 Socialområdet": a section number run into the text, not a figure.
 _SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
+# "Mål nr. 6", "udviklingsspor nr. 1": a label's number, not a figure.
+_NUMBER_LABEL = re.compile(r"\b(?:nr|no)\.?\s*$", re.IGNORECASE)
 _BEFORE_TITLE = re.compile(r"(?:\.\d{1,2})*\.?\s?[A-ZÆØÅ]")
 
 
@@ -390,6 +392,7 @@ def _figures(text: str) -> list[NumberMention]:
             and (
                 m.is_year
                 or re.match(r"\.\s", text[m.end : m.end + 2])
+                or _NUMBER_LABEL.search(text, 0, m.start)
                 or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
             )
         )

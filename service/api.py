@@ -16,7 +16,7 @@ from service.compare import compare_rows, rows_to_csv
 from service.conversation import standalone_question
 from service.errors import NotFoundError
 from service.generate import FALLBACK, GENERATED, Generated, generate_answer, rewrite_followup, stream_answer
-from service.language import detect_language
+from service.language import danish_search_text, detect_language
 from service.llm import LLMClient
 from service.prompts import PromptSet
 from service.runtime import Runtime
@@ -111,7 +111,7 @@ class Service:
     # -- search and answers ---------------------------------------------------------------------------
 
     def search(self, body: SearchRequest) -> SearchResponse:
-        hits = self.index.search(body.query, top_k=body.top_k, filters=to_filters(body.filters))
+        hits = self.index.search(danish_search_text(body.query), top_k=body.top_k, filters=to_filters(body.filters))
         return SearchResponse(query=body.query, passages=[passage(h) for h in hits])
 
     def ask(self, body: AskRequest) -> AskResponse:

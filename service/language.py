@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.metrics import METRICS, find_metrics
+
 _WORD = re.compile(r"[a-zæøåéü]+")
 
 DANISH = frozenset(
@@ -51,3 +53,15 @@ def danish_place_names(text: str) -> str:
 
 def _same_case(original: str, replacement: str) -> str:
     return replacement.capitalize() if original[:1].isupper() else replacement
+
+
+def danish_search_text(text: str) -> str:
+    """An English question or query made searchable in Danish text: place names in Danish, and the Danish name
+    of each metric it asks about appended ("sick-leave target" + "Sygefravær"), so the Danish lexical index and
+    the multilingual embedding both see the agreements' own words. Danish text is returned unchanged."""
+    if detect_language(text) != "en":
+        return text
+    text = danish_place_names(text)
+    labels = {hit.key for hit in find_metrics(text)}
+    extra = [metric.label_da.lower() for metric in METRICS if metric.key in labels]
+    return f"{text} ({', '.join(extra)})" if extra else text
