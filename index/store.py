@@ -158,6 +158,7 @@ def update_index(
     progress: Progress | None = None,
     model_name: str | None = None,
     rebuild: bool = False,
+    extras_version: str = "",
 ) -> BuildReport:
     """Brings index_dir in line with corpus_dir, re-reading and re-embedding only new and changed files.
 
@@ -182,9 +183,11 @@ def update_index(
             failures.append(IngestFailure(relative, f"cannot read the file: {error}"))
     old_manifest, old = (None, []) if rebuild else _reusable(index_dir, chunking_version)
     same_model = old_manifest is not None and old_manifest.get("model") == lazy.name
+    # New extraction rules (extras_version) re-derive the extras from stored documents; nothing is re-embedded.
+    same_extras = old_manifest is not None and old_manifest.get("extras_version", "") == extras_version
     old_by_path = {s.path: s for s in old}
     kept = [
-        s if same_model else replace(s, vectors=None)
+        replace(s, vectors=s.vectors if same_model else None, extras=s.extras if same_extras else None)
         for path, s in old_by_path.items()
         if hashes.get(path) == s.content_hash
     ]
@@ -215,9 +218,11 @@ def update_index(
     removed = sum(1 for path in old_by_path if path not in hashes)
     unchanged = len(kept)
     untouched = old_manifest is not None and [s.manifest_entry() for s in stored] == old_manifest["documents"]
-    if untouched and all(s.vectors is not None for s in stored):
+    if untouched and same_extras and all(s.vectors is not None for s in stored):
         return BuildReport(0, 0, 0, unchanged, failures, 0, time.perf_counter() - started)
-    embedded = _commit(index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify)
+    embedded = _commit(
+        index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify, extras_version
+    )
     return BuildReport(
         len(fresh) - changed, changed, removed, unchanged, failures, embedded, time.perf_counter() - started
     )
@@ -265,6 +270,7 @@ def _commit(
     chunking_version: str,
     old_manifest: dict[str, Any] | None,
     notify: Progress,
+    extras_version: str = "",
 ) -> int:
     """Embeds what lacks vectors, writes a complete folder next to index_dir and swaps it in."""
     pending = [s for s in stored if s.vectors is None]
@@ -287,6 +293,7 @@ def _commit(
         "model": lazy.name,
         "dimension": dimension,
         "chunking_version": chunking_version,
+        "extras_version": extras_version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "chunks": sum(len(s.document.chunks) for s in with_vectors),
     }

@@ -23,6 +23,9 @@ class Metric:
     terms: tuple[str, ...]  # found in agreement text and in topics
     topic_terms: tuple[str, ...] = ()  # broader words that only select the metric in a topic ("fravær")
     measures: tuple[str, ...] = ("%",)  # canonical measures a figure for this metric can have
+    # Figures that describe how things are (capacity, budget) unless target wording says otherwise; for the other
+    # metrics an agreement states a figure as a goal unless it says it was measured.
+    descriptive: bool = False
 
 
 METRICS: tuple[Metric, ...] = (
@@ -93,6 +96,7 @@ METRICS: tuple[Metric, ...] = (
         ("budget", "økonomisk ramme", "økonomiske ramme", "indtægt", "budget frame", "revenue"),
         ("økonomi", "finances", "funding"),
         ("kr.", "mio. kr.", "mia. kr.", "t. kr."),
+        descriptive=True,
     ),
     Metric(
         "besparelse",
@@ -109,6 +113,7 @@ METRICS: tuple[Metric, ...] = (
         ("pladser", "belægning", "kapacitet", "places", "capacity", "occupancy"),
         ("beds", "senge"),
         ("pladser", "%", ""),
+        descriptive=True,
     ),
     Metric(
         "moeder",

@@ -16,6 +16,9 @@ from ingest.metrics import BY_KEY, MetricHit, find_metrics
 from ingest.numbers import NumberMention, find_numbers
 from ingest.statements import TRIM, Statement, split_statements
 
+# Bump when the extraction rules change: stored targets are then re-derived at the next update (no re-embedding).
+TARGETS_VERSION = "3"
+
 # Figures measured in these are never metric values: dates, law paragraphs.
 _NOT_FIGURES = frozenset({"dato", "§"})
 
@@ -98,9 +101,9 @@ def _statement_targets(document: Document, statement: Statement) -> Iterator[Tar
             continue
         before = text[previous_end : mention.start]
         year, words_end = _year(text, mention, before)
-        kind = _kind(text, mention, before, statement.lead, year, document.year)
-        if not year and kind == "target":
-            year = document.year
+        kind = _kind(text, mention, before, statement.lead, year, document.year, BY_KEY[metric].descriptive)
+        if not year and (kind == "target" or (kind == "actual" and not _PAST_CUE.search(text.lower()))):
+            year = document.year  # what an agreement sets or states in the present tense is for its own period
         yield Target(
             metric=metric,
             value=mention.raw,
@@ -193,7 +196,9 @@ def _year(text: str, mention: NumberMention, before: str) -> tuple[str, int]:
     return (years[-1].raw if years else ""), mention.end
 
 
-def _kind(text: str, mention: NumberMention, before: str, lead: str, year: str, document_year: str) -> str:
+def _kind(
+    text: str, mention: NumberMention, before: str, lead: str, year: str, document_year: str, descriptive: bool
+) -> str:
     lowered = before.lower()
     if _BASELINE_CUE.search(lowered):
         return "baseline"
@@ -205,7 +210,9 @@ def _kind(text: str, mention: NumberMention, before: str, lead: str, year: str, 
         return "target"
     if _PAST_CUE.search(text.lower()) or _before_year(year, document_year):
         return "actual"
-    return "target"
+    # No wording either way: a capacity or budget figure ("Fuldtidspladser: 20") describes how things are; a
+    # figure for a goal metric in an agreement is what the agreement sets.
+    return "actual" if descriptive else "target"
 
 
 def _before_year(year: str, document_year: str) -> bool:

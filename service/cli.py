@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("ingest", _ingest, "Build or update the index of the corpus folder.")
-    sub.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+    sub.add_argument(
+        "--rebuild", action="store_true", help="build the whole index anew; the old one stays until it is complete"
+    )
 
     sub = command("documents", _documents, "List the documents in the corpus with metadata and counts.")
     sub.add_argument("--json", action="store_true")
@@ -80,12 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    runtime = Runtime(settings)
-    if args.rebuild and settings.index_dir.exists():
-        import shutil
-
-        shutil.rmtree(settings.index_dir)
-    report = runtime.update(progress=tqdm_progress())
+    # --rebuild builds everything afresh beside the old index and swaps it in: interrupted, the old one stays.
+    report = Runtime(settings).update(progress=tqdm_progress(), rebuild=args.rebuild)
     print(
         f"index {settings.index_dir}: {report.added} added, {report.changed} changed, {report.removed} removed, "
         f"{report.unchanged} unchanged; {report.embedded} chunks embedded in {report.seconds:.1f} s"
@@ -189,7 +187,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from service.app import create_app
 
-    Runtime(settings).load_or_build(progress=tqdm_progress())
+    runtime = Runtime(settings)
+    if settings.corpus_dir.is_dir():
+        # Brings the index in line with the corpus before serving: a file dropped into corpus/ or new extraction
+        # rules take effect on restart; an unchanged corpus costs a hash of each file, not a model load.
+        report = runtime.update(progress=tqdm_progress())
+        for failure in report.failures:
+            print(f"  skipped {failure.path}: {failure.reason}", file=sys.stderr)
+    else:
+        runtime.load()
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from ingest.metrics import BY_KEY, METRICS, match_topic
 from ingest.targets import Target
@@ -63,6 +64,15 @@ def _matches(target: Target, filters: dict) -> bool:
     return True
 
 
+# "Compare the sick-leave targets", "sygefraværsmålene", "Hvilke trivselsmål ...": goals only, no baselines or
+# measured figures. "Trivselsundersøgelsen" or "sick leave" alone asks for every stated figure.
+_TARGETS_ONLY = re.compile(r"\b(?:targets?|goals?|\w*måltal\w*|\w*mål(?:ene|et|s?ætning\w*)?)\b", re.IGNORECASE)
+
+
+def asks_for_targets(topic: str) -> bool:
+    return bool(_TARGETS_ONLY.search(topic))
+
+
 def compare_rows(topic: str, targets: list[Target], filters: dict | None = None) -> list[dict]:
     """Rows for every figure the targets state on the topic's metrics, sorted by unit, metric, kind, year.
     `filters` narrows on target fields ({"kind": "target", "year": ["2022", "2023"], "unit": "CJU",
@@ -71,6 +81,8 @@ def compare_rows(topic: str, targets: list[Target], filters: dict | None = None)
     metrics = set(match_topic(topic))
     if not metrics:
         return []
+    if asks_for_targets(topic) and not (filters and filters.get("kind")):
+        filters = {**(filters or {}), "kind": "target"}
     rows: list[dict] = []
     seen: set[tuple] = set()
     for target in targets:

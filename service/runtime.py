@@ -14,7 +14,7 @@ from index.sentences import SentenceVectors, load_sentence_vectors
 from index.store import BuildReport, load_index, update_index
 from ingest.documents import Document
 from ingest.pipeline import CHUNKING_VERSION, ingest_file
-from ingest.targets import extract_targets, targets_to_records
+from ingest.targets import TARGETS_VERSION, extract_targets, targets_to_records
 from service.config import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -35,7 +35,7 @@ class Runtime:
             self.settings.model, cache_dir=self.settings.models_dir, threads=self.settings.torch_threads
         )
 
-    def update(self, progress: Progress | None = None) -> BuildReport:
+    def update(self, progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
         """Bring the index in line with the corpus folder: only new or changed files are parsed and embedded."""
         report = update_index(
             corpus_dir=self.settings.corpus_dir,
@@ -46,6 +46,8 @@ class Runtime:
             extras_fn=document_extras,
             progress=progress,
             model_name=self.settings.model,
+            extras_version=TARGETS_VERSION,
+            rebuild=rebuild,
         )
         self.sentence_vectors(self.load(), progress=progress)
         return report

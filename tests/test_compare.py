@@ -47,7 +47,7 @@ TARGETS = [
 
 
 def test_rows_hold_every_column_and_only_the_topic_metric() -> None:
-    rows = compare_rows("sygefraværsmålene", TARGETS)
+    rows = compare_rows("sygefravær", TARGETS)
     assert [row["value"] for row in rows] == ["8 %", "8,1 %", "4,5 %", "6 %", "5,1 %"]
     assert all(tuple(row) == COLUMNS for row in rows)
     assert {row["metric"] for row in rows} == {"sygefravaer"}
@@ -62,6 +62,12 @@ def test_rows_sort_by_unit_then_kind_with_danish_letters_last() -> None:
         ("Ørbæk", "target"),
         ("Åbo", "target"),
     ]
+
+
+@pytest.mark.parametrize("topic", ["sygefraværsmålene", "Compare the sick-leave targets", "måltal for sygefravær"])
+def test_a_topic_asking_for_targets_leaves_out_baselines_and_measured_figures(topic: str) -> None:
+    rows = compare_rows(topic, TARGETS)
+    assert {row["kind"] for row in rows} == {"target"} and len(rows) == 4
 
 
 def test_english_topic_gives_the_same_rows_as_danish() -> None:

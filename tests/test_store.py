@@ -306,6 +306,19 @@ def test_extras_are_computed_for_stored_documents_that_lack_them(corpus: Path, t
     assert len(load_index(tmp_path / "index", HashEmbedder()).extras["goals"]) == 2
 
 
+def test_new_extras_version_rederives_extras_without_parsing_or_embedding(corpus: Path, tmp_path: Path) -> None:
+    update(corpus, tmp_path / "index", CountingEmbedder(), extras_fn=goal_rows, extras_version="1")
+    embedder, ingest = CountingEmbedder(), CountingIngest()
+
+    def upper_goals(document: Document) -> dict[str, list[dict]]:
+        return {"goals": [{"text": g["text"].upper()} for g in goal_rows(document)["goals"]]}
+
+    update(corpus, tmp_path / "index", embedder, ingest, extras_fn=upper_goals, extras_version="2")
+    assert ingest.paths == [] and embedder.embedded == []
+    goals = load_index(tmp_path / "index", HashEmbedder()).extras["goals"]
+    assert all(g["text"].isupper() for g in goals) and len(goals) == 2
+
+
 def test_build_index_requires_extras_to_name_their_document(tmp_path: Path, corpus: Path) -> None:
     document = ingest_paragraphs(corpus / "beta.txt", corpus)
     with pytest.raises(ValueError, match="document_id"):
