@@ -99,6 +99,20 @@ def _min_max(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low)
 
 
+def diversify(hits: list[Hit], top_k: int, per_document: int) -> list[Hit]:
+    """The best `top_k` of `hits` (in their order) with at most `per_document` from any one document."""
+    taken: dict[str, int] = {}
+    kept: list[Hit] = []
+    for hit in hits:
+        if taken.get(hit.document_id, 0) >= per_document:
+            continue
+        taken[hit.document_id] = taken.get(hit.document_id, 0) + 1
+        kept.append(hit)
+        if len(kept) == top_k:
+            break
+    return kept
+
+
 class Index:
     """A loaded, read-only index. Chunk rows line up with `vectors` and `lexical`."""
 
@@ -155,17 +169,7 @@ class Index:
             return []
         candidates = max(SIMILAR_CANDIDATES, top_k * per_document)
         scored = self._rank(text, self._allowed_rows(filters, section_kind), candidates)
-        taken: dict[str, int] = {}
-        hits: list[Hit] = []
-        for item in scored:
-            document_id = self._chunks[item.row].document_id
-            if taken.get(document_id, 0) >= per_document:
-                continue
-            taken[document_id] = taken.get(document_id, 0) + 1
-            hits.append(self._hit(item))
-            if len(hits) == top_k:
-                break
-        return hits
+        return diversify([self._hit(item) for item in scored], top_k, per_document)
 
     def _allowed_rows(self, filters: Filters | None, section_kind: str | None) -> np.ndarray | None:
         """Rows that may be returned, or None when nothing is filtered (the fast unfiltered path)."""

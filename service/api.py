@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from fastapi.responses import Response
 
-from index.search import Filters, Hit, Index
+from index.search import Filters, Hit, Index, diversify
 from ingest.metrics import comparison_topic, match_topic
 from ingest.targets import targets_from_records
 from service.answer import Answer, Answerer
@@ -36,8 +36,10 @@ from service.schemas import (
     SimilarRequest,
     SimilarResponse,
 )
-from service.similar import highlight_spans
+from service.similar import POOL, highlight_spans, rank_by_sentences
 
+# Precedent search shows at most this many passages of one agreement, so several agreements' wordings appear.
+PER_DOCUMENT = 2
 # Refusals a language model must not overrule: the question names something no agreement mentions, or a year
 # the evidence does not cover.
 FINAL_REFUSALS = frozenset({"unknown-name", "year-not-covered"})
@@ -215,9 +217,12 @@ class Service:
         )
 
     def similar(self, body: SimilarRequest) -> SimilarResponse:
-        hits = self.index.similar(
-            body.text, top_k=body.top_k, filters=to_filters(body.filters), section_kind=body.section_kind
+        pool = max(POOL, 2 * body.top_k)
+        candidates = self.index.similar(
+            body.text, top_k=pool, filters=to_filters(body.filters), section_kind=body.section_kind, per_document=pool
         )
+        ranked = rank_by_sentences(candidates, self.answerer.embedder.embed_query(body.text), self.answerer.sentences)
+        hits = diversify(ranked, body.top_k, PER_DOCUMENT)
         return SimilarResponse(
             text=body.text,
             passages=[

