@@ -174,12 +174,17 @@ def _read_all(documents: list[Document], cache_dir: Path, model_name: str, chunk
     sentences: list[Sentence] = []
     matrices: list[np.ndarray] = []
     for document in documents:
-        stored = np.load(_cache_file(cache_dir, document, model_name, chunking_version))
+        with np.load(_cache_file(cache_dir, document, model_name, chunking_version)) as stored:
+            # Each key access of an npz file reads and decompresses the array again: read each once.
+            starts, ends, stored_vectors = stored["starts"], stored["ends"], stored["vectors"]
         by_span = {(s.start, s.end): s for s in document_sentences(document)}
-        for row, (start, end) in enumerate(zip(stored["starts"], stored["ends"], strict=True)):
-            sentence = by_span.get((int(start), int(end)))
+        rows = []
+        for row, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+            sentence = by_span.get((start, end))
             if sentence is not None:
                 sentences.append(sentence)
-                matrices.append(stored["vectors"][row : row + 1])
+                rows.append(row)
+        if rows:
+            matrices.append(stored_vectors[rows])
     vectors = np.concatenate(matrices) if matrices else np.zeros((0, 1), np.float32)
     return SentenceVectors(sentences, vectors)
