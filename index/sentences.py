@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import Embedder, embed_in_batches
 from ingest.documents import Document
 from ingest.statements import split_statements
 
@@ -139,12 +139,13 @@ def load_sentence_vectors(
     for document in pending:
         sentences = document_sentences(document)
         texts = [embedding_text(s) for s in sentences]
-        parts = []
-        for offset in range(0, len(texts), EMBED_BATCH):
-            if progress:
-                progress("embed sentences", done + offset, total)
-            parts.append(embedder().embed_passages(texts[offset : offset + EMBED_BATCH]))
-        vectors = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, 0), np.float32)
+        rows = embed_in_batches(
+            lambda batch: embedder().embed_passages(batch),
+            texts,
+            EMBED_BATCH,
+            lambda n, done=done: progress("embed sentences", done + n, total) if progress else None,
+        )
+        vectors = np.stack(rows) if rows else np.zeros((0, 0), np.float32)
         _write(_cache_file(cache_dir, document, model_name, chunking_version), sentences, vectors)
         done += len(sentences)
     if progress and total:

@@ -165,16 +165,12 @@ def write_folder(folder: Path, stored: list[StoredDocument], manifest: dict[str,
     (folder / CHUNK_IDS).write_text(json.dumps([c.id for c in chunks]), encoding="utf-8")
     dimension = int(manifest["dimension"])
     matrices = [s.vectors for s in stored if s.vectors is not None]
-    VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension).save(
-        folder / VECTORS
-    )
+    VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension).save(folder / VECTORS)
     LexicalIndex.build([c.embedding_text() for c in chunks]).save(folder / LEXICAL)
     (folder / EXTRAS).mkdir()
     names = sorted({name for s in stored for name in (s.extras or {})})
     for name in names:
-        write_jsonl(
-            folder / EXTRAS / f"{name}.jsonl", (r for s in stored for r in (s.extras or {}).get(name, []))
-        )
+        write_jsonl(folder / EXTRAS / f"{name}.jsonl", (r for s in stored for r in (s.extras or {}).get(name, [])))
     manifest = {**manifest, "documents": [s.manifest_entry() for s in stored]}
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -191,20 +187,15 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
             raise ValueError("not a JSON object")
         return manifest
     except (OSError, ValueError) as error:
-        raise IndexCorruptError(
-            f"Index at {index_dir} is damaged ({MANIFEST}: {error}): {REBUILD_HINT}."
-        ) from error
+        raise IndexCorruptError(f"Index at {index_dir} is damaged ({MANIFEST}: {error}): {REBUILD_HINT}.") from error
 
 
-def check_manifest(
-    manifest: dict[str, Any], index_dir: Path, chunking_version: str | None, model: str | None
-) -> None:
+def check_manifest(manifest: dict[str, Any], index_dir: Path, chunking_version: str | None, model: str | None) -> None:
     """Raises IndexIncompatibleError naming both values and the fix; None skips that check."""
     found = manifest.get("format_version")
     if found != FORMAT_VERSION:
         raise IndexIncompatibleError(
-            f"Index at {index_dir} has format version {found}, this program reads {FORMAT_VERSION}: "
-            f"{REBUILD_HINT}."
+            f"Index at {index_dir} has format version {found}, this program reads {FORMAT_VERSION}: {REBUILD_HINT}."
         )
     if chunking_version is not None and manifest.get("chunking_version") != chunking_version:
         raise IndexIncompatibleError(

