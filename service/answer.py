@@ -152,12 +152,18 @@ class Answerer:
 
         if quote.hit.id not in {h.id for h in shown}:
             shown = (*shown[: top_k - 1], quote.hit)
+        quotes = (quote,)
+        header = self._header_row(quote.hit.document_id, quote.start, quote.text)
+        if header and header[0] != quote.start and quote.hit.start <= header[0] and header[1] <= quote.hit.end:
+            # A table row's figures mean nothing without its column names: the header row is quoted too.
+            text = self.index.documents[quote.hit.document_id].text[header[0] : header[1]]
+            quotes = (Quote(quote.hit, text, header[0], header[1], quote.score), quote)
         return Answer(
             question=asked,
             language=language,
             answered=True,
-            answer=_frame(quote, language),
-            quotes=(quote,),
+            answer=_frame(quotes, language),
+            quotes=quotes,
             hits=shown,
         )
 
@@ -244,7 +250,7 @@ class Answerer:
         best: tuple[float, Choice] | None = None
         for (hit, row, rank), cos in zip(candidates, dense, strict=True):
             sentence = self.sentences.sentences[row]
-            heading = f"{sentence.context} {hit.table_header}"
+            heading = f"{sentence.context} {hit.table_header} {self._columns_of(sentence)}"
             terms = set(tokenize(sentence.text))
             context_terms = set(tokenize(heading))
             overlap = sum(w for t, w in q_weights.items() if t in terms) / total
@@ -280,19 +286,24 @@ class Answerer:
 
     def _columns_of(self, sentence: Sentence) -> str:
         """The header row of the table a sentence is a row of ("Profession | Antal personer 2021 | Årsværk
-        2021"), or "" for prose: the first line of the block of `|` rows it stands in."""
-        document = self.index.documents.get(sentence.document_id)
-        if document is None or "|" not in sentence.text:
-            return ""
-        text = document.text
-        start = text.rfind("\n", 0, sentence.start) + 1
-        while start > 0:
-            above = text.rfind("\n", 0, start - 1) + 1
-            if "|" not in text[above : start - 1]:
+        2021"), or "" for prose."""
+        span = self._header_row(sentence.document_id, sentence.start, sentence.text)
+        return self.index.documents[sentence.document_id].text[span[0] : span[1]] if span else ""
+
+    def _header_row(self, document_id: str, start: int, text: str) -> tuple[int, int] | None:
+        """Offsets of the first line of the block of `|` rows that the row at `start` stands in."""
+        document = self.index.documents.get(document_id)
+        if document is None or "|" not in text:
+            return None
+        full = document.text
+        line = full.rfind("\n", 0, start) + 1
+        while line > 0:
+            above = full.rfind("\n", 0, line - 1) + 1
+            if "|" not in full[above : line - 1]:
                 break
-            start = above
-        end = text.find("\n", start)
-        return text[start : end if end != -1 else len(text)]
+            line = above
+        end = full.find("\n", line)
+        return line, end if end != -1 else len(full)
 
     def _heading_like(self, sentence: Sentence) -> bool:
         text = sentence.text.strip(" :").casefold()
@@ -312,7 +323,9 @@ class Answerer:
         period = hit.year or ""
         # The year must be where the quote stands (its sentence, heading, table header) or the agreement's period;
         # elsewhere in a long passage it may belong to another figure.
-        if any(year in text for text in (quote.text, hit.section, hit.table_header, period)):
+        header = self._header_row(hit.document_id, quote.start, quote.text)
+        columns = self.index.documents[hit.document_id].text[header[0] : header[1]] if header else ""
+        if any(year in text for text in (quote.text, hit.section, hit.table_header, columns, period)):
             return True
         years = [int(y) for y in re.findall(r"\d{4}", period)]
         return len(years) == 2 and years[0] <= int(year) <= years[1]
@@ -406,20 +419,21 @@ def _has_figure(text: str) -> bool:
 def answers_figure(question: str, text: str) -> bool:
     """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?"""
     figures = _figures(text)
+    # A share is asked for before an amount: "hvor mange procent af stykprisen" wants a percentage of a price.
+    if _PERCENT_INTENT.search(question):
+        return any(m.measure == "%" or "/" in m.raw for m in figures)
     if _MONEY_INTENT.search(question):
         return any(m.measure in _MONEY_MEASURES for m in figures) or (
             "kr" in text.lower() and any(m.value >= 1000 for m in figures)
         )
-    if _PERCENT_INTENT.search(question):
-        return any(m.measure == "%" or "/" in m.raw for m in figures)
     return bool(figures)
 
 
-def _frame(quote: Quote, language: str) -> str:
-    title = quote.hit.document_title
+def _frame(quotes: tuple[Quote, ...], language: str) -> str:
+    hit = quotes[-1].hit
     if language == "en":
-        return f"According to {title} ({quote.hit.section}): “{quote.text}”"
-    return f"Ifølge {title} ({quote.hit.section}): »{quote.text}«"
+        return f"According to {hit.document_title} ({hit.section}): " + " … ".join(f"“{q.text}”" for q in quotes)
+    return f"Ifølge {hit.document_title} ({hit.section}): " + " … ".join(f"»{q.text}«" for q in quotes)
 
 
 def _refusal_text(language: str, reason: str, extra: dict) -> str:

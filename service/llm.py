@@ -45,7 +45,7 @@ class LLMClient:
         api_key: str | None = None,
         timeout: float = 30.0,
         *,
-        max_tokens: int = 512,
+        max_tokens: int = 320,  # a short answer with its quotes; small models otherwise ramble to the limit
         temperature: float = 0.0,
     ) -> None:
         if timeout <= 0:

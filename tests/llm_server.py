@@ -41,7 +41,8 @@ class LocalLLMServer:
     base_url: str  # "http://127.0.0.1:PORT"
 
     @classmethod
-    def start(cls, threads: int = 1, ctx: int = 2048, startup_timeout: float = 60.0) -> LocalLLMServer:
+    # SmolLM2 was trained for 8192 tokens; the answer prompt with five passages runs to 2-3k tokens.
+    def start(cls, threads: int = 1, ctx: int = 8192, startup_timeout: float = 60.0) -> LocalLLMServer:
         process = subprocess.Popen(
             [sys.executable, __file__, str(gguf_path()), str(threads), str(ctx)],
             stdin=subprocess.PIPE,

@@ -13,6 +13,7 @@ import pytest
 from index.embed import HashEmbedder
 from index.sentences import document_sentences, load_sentence_vectors
 from ingest.documents import Chunk, Document, Section
+from service import answer as answer_module
 from service.answer import CANDIDATES, Answerer, answers_figure
 from service.language import danish_place_names
 from tests.test_search import make_document, make_index
@@ -114,3 +115,34 @@ def test_sentences_never_cross_a_chunk_boundary() -> None:
 def test_section_numbers_are_not_figures(text: str, states: bool) -> None:
     assert answers_figure("Hvor mange standarder er der?", text) is states
 
+
+@pytest.mark.parametrize(
+    ("question", "text", "states"),
+    [
+        (
+            "Hvor mange procent af stykprisen udgør reguleringsprisen?",
+            "Reguleringsprisen udgør 81,48 % af stykprisen.",
+            True,
+        ),
+        ("Hvor mange procent af stykprisen udgør reguleringsprisen?", "Stykprisen er 129.441 kr.", False),
+        ("Hvad er stykprisen?", "Stykprisen er 129.441 kr.", True),
+        ("Hvad er stykprisen?", "Prisen stiger med 3 %.", False),
+        ("What share of the budget is saved?", "2/3 dele af budgettet", True),
+    ],
+)
+def test_the_figure_must_be_of_the_asked_kind(question: str, text: str, states: bool) -> None:
+    assert answers_figure(question, text) is states
+
+
+def test_a_table_row_answer_quotes_the_header_row_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fake embedder's cosines are not the real model's: the refusal bar is lowered so the choice shows.
+    monkeypatch.setattr(answer_module, "MIN_DENSE_ALONE", {"da": -1.0, "en": -1.0})
+    table = "Profession | Antal personer 2021 | Årsværk 2021\nPædagoger | 9 | 8,51\nVærkstedsassistenter | 14 | 13,49"
+    answerer = make_answerer([make_document("a", [table], unit="Åbo")], tmp_path)
+    answer = answerer.answer("Hvor mange værkstedsassistenter var ansat på Åbo i 2021?")
+    assert answer.answered, answer.reason
+    assert [q.text for q in answer.quotes] == [
+        "Profession | Antal personer 2021 | Årsværk 2021",
+        "Værkstedsassistenter | 14 | 13,49",
+    ]
+    assert "»Profession" in answer.answer and "13,49«" in answer.answer
