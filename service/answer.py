@@ -57,6 +57,10 @@ _MONEY_INTENT = re.compile(
     r"money|price|income|cost\w*|saving\w*|dkk)\b",
     re.IGNORECASE,
 )
+_DURATION = re.compile(
+    r"\s*\b(?:dag|dage|dages|døgn|uger?|ugers|måned(?:er)?|år|års|timer?|minutter|days?|weeks?|months?|years?|hours?)\b",
+    re.IGNORECASE,
+)
 # "Hvor mange årsværk ...", "antallet af pladser", "how many places": the thing counted.
 _COUNTED = re.compile(r"\b(?:hvor mange|antal(?:let)?(?: af)?|how many|number of)\s+([\wæøå-]+)", re.IGNORECASE)
 # "Den samlede indtægt", "i alt", "in total": the answer is a total row or sentence, not one of its parts.
@@ -127,7 +131,8 @@ class Answerer:
         asked = question
         if language == "en":
             question = danish_place_names(question)
-        hits = self._retrieve(danish_search_text(asked), max(top_k, CANDIDATES), filters)
+        search_text = danish_search_text(asked)
+        hits = self._retrieve(search_text, max(top_k, CANDIDATES), filters)
         shown = tuple(hits[:top_k])
 
         unknown = self.unknown_names(question, language)
@@ -136,7 +141,8 @@ class Answerer:
         if not hits:
             return self._refuse(asked, language, shown, "no-passages")
 
-        choice = self._best_quote(question, hits)
+        # The Danish metric name an English question was searched with also counts as one of its words.
+        choice = self._best_quote(search_text if language == "en" else question, hits)
         if choice is None:
             return self._refuse(asked, language, shown, "weak-evidence")
         quote, dense, overlap = choice.quote, choice.dense, choice.overlap
@@ -232,8 +238,8 @@ class Answerer:
             # A figure question is answered by a sentence stating a figure of the asked kind, or not at all.
             candidates = [c for c in candidates if answers_figure(question, self.sentences.sentences[c[1]].text)]
         if _TOTAL.search(question):
-            totals = [c for c in candidates if _TOTAL.search(self.sentences.sentences[c[1]].text)]
-            candidates = totals or candidates
+            # One part of a total is a wrong answer to "how much in all": without a stated total, no answer.
+            candidates = [c for c in candidates if _TOTAL.search(self.sentences.sentences[c[1]].text)]
         counted = self._counted_stems(question)
         if counted:
             # "Hvor mange pladser": a figure of days or years in a section about places does not count places.
@@ -390,6 +396,9 @@ def _mentions_any(stems: set[str], tokens: list[str]) -> bool:
 _SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
 # "Mål nr. 6", "udviklingsspor nr. 1": a label's number, not a figure.
 _NUMBER_LABEL = re.compile(r"\b(?:nr|no)\.?\s*$", re.IGNORECASE)
+# "Kilen 53, Dimen 10, ... Vej 4E": a house number after a name, ended by a comma, a full stop or the text.
+_AFTER_NAME = re.compile(r"\b[A-ZÆØÅ][\wæøå-]* $")
+_ADDRESS_END = re.compile(r"[A-Za-z]?(?:[,.;]|\s*$)")
 _BEFORE_TITLE = re.compile(r"(?:\.\d{1,2})*\.?\s?[A-ZÆØÅ]")
 
 
@@ -406,6 +415,7 @@ def _figures(text: str) -> list[NumberMention]:
                 m.is_year
                 or re.match(r"\.\s", text[m.end : m.end + 2])
                 or _NUMBER_LABEL.search(text, 0, m.start)
+                or (_AFTER_NAME.search(text, 0, m.start) and _ADDRESS_END.match(text, m.end))
                 or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
             )
         )
@@ -426,7 +436,19 @@ def answers_figure(question: str, text: str) -> bool:
         return any(m.measure in _MONEY_MEASURES for m in figures) or (
             "kr" in text.lower() and any(m.value >= 1000 for m in figures)
         )
+    if _COUNTED.search(question):
+        # "How many residents": a count, not a rate, an amount or (unless time is asked about) a duration.
+        durations_asked = bool(_DURATION.search(question))
+        return any(
+            m.measure not in _MONEY_MEASURES and m.measure != "%" and (durations_asked or not _is_duration(m, text))
+            for m in figures
+        )
     return bool(figures)
+
+
+def _is_duration(mention: NumberMention, text: str) -> bool:
+    """ "14 dages ophold", "3 måneder": the figure is a length of time."""
+    return bool(_DURATION.match(mention.measure) if mention.measure else _DURATION.match(text, mention.end))
 
 
 def _frame(quotes: tuple[Quote, ...], language: str) -> str:

@@ -108,7 +108,9 @@ def test_sentences_never_cross_a_chunk_boundary() -> None:
         ("5.2 Tværgående projekter 5.2.1Randers Kommunes udviklingsmodel arbejder med standarder.", False),
         ("2.6.1. Nedbringelse af sygefravær", False),
         ("Arbejdet tager afsæt i udviklingsspor nr. 1 og Mål nr. 6.", False),
-        ("Budgettet er 13.4 mio. kr.", True),
+        ("Modellen rummer i alt 1.200 standarder.", True),
+        ("CJU er placeret på flere adresser: Kilen 53, Dimen 10, Xxxx Vej 4E, Næstmark 17.", False),
+        ("Kilen har 20 standarder.", True),
         ("De 10 standarder i modellen er:", True),
     ],
 )
@@ -128,6 +130,10 @@ def test_section_numbers_are_not_figures(text: str, states: bool) -> None:
         ("Hvad er stykprisen?", "Stykprisen er 129.441 kr.", True),
         ("Hvad er stykprisen?", "Prisen stiger med 3 %.", False),
         ("What share of the budget is saved?", "2/3 dele af budgettet", True),
+        ("How many residents did Åbo have?", "Måltallet for sygefravær på Åbo er 8 % i 2022.", False),
+        ("Hvor mange pladser har Åbo?", "Åbo har 24 pladser.", True),
+        ("How many residents did Åbo have?", "Skemaet udfyldes efter 14 dages ophold.", False),
+        ("Hvor mange dage må opholdet vare?", "Skemaet udfyldes efter 14 dages ophold.", True),
     ],
 )
 def test_the_figure_must_be_of_the_asked_kind(question: str, text: str, states: bool) -> None:
