@@ -47,8 +47,9 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def load_questions() -> list[dict[str, Any]]:
-    return load_jsonl(BENCH_DIR / "questions.jsonl")
+def load_questions(name: str = "questions.jsonl") -> list[dict[str, Any]]:
+    """The development set, or another file of the same shape in benchmarks/ (heldout.jsonl)."""
+    return load_jsonl(BENCH_DIR / name)
 
 
 def load_compare() -> list[dict[str, Any]]:

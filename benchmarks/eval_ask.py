@@ -156,8 +156,12 @@ def print_report(summary: dict[str, Any], groups: dict[str, dict[str, Any]], fai
 
 
 def main() -> int:
-    args = base_arguments(__doc__.splitlines()[0]).parse_args()
-    questions = load_questions()
+    parser = base_arguments(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--questions", default="questions.jsonl", help="question file in benchmarks/ (heldout.jsonl: the held-out set)"
+    )
+    args = parser.parse_args()
+    questions = load_questions(args.questions)
     by_id = {q["id"]: q for q in questions}
     with server(args.url) as base, httpx.Client(base_url=base) as client:
         post(client, "/ask", {"question": "Hvad er måltallet for sygefravær?", "top_k": TOP_K})  # warm-up

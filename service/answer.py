@@ -43,6 +43,11 @@ MIN_DENSE_WITH_OVERLAP = 0.80
 MIN_OVERLAP = 0.34
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_WHEN = re.compile(
+    r"\b(hvilket år|hvilken dato|hvilken måned|i hvilket år|which year|what year|what date|which date|which month)\b"
+    r"|\bdato\b|\bdate[ds]?\b",
+    re.IGNORECASE,
+)
 # A capitalised word inside the question, or an acronym: candidate names of units, places, documents.
 _NAME = re.compile(r"(?<![\w])([A-ZÆØÅ][\wæøåÆØÅ&-]*[\wæøå]|[A-ZÆØÅ]{2,})")
 _NUMBER_INTENT = re.compile(
@@ -240,6 +245,9 @@ class Answerer:
         if _TOTAL.search(question):
             # One part of a total is a wrong answer to "how much in all": without a stated total, no answer.
             candidates = [c for c in candidates if _TOTAL.search(self.sentences.sentences[c[1]].text)]
+        if _WHEN.search(question):
+            # "Hvilket år ...", "what date ...": the answer states a year or a date.
+            candidates = [c for c in candidates if _YEAR.search(self.sentences.sentences[c[1]].text)]
         counted = self._counted_stems(question)
         if counted:
             # "Hvor mange pladser": a figure of days or years in a section about places does not count places.
@@ -261,7 +269,12 @@ class Answerer:
             context_terms = set(tokenize(heading))
             overlap = sum(w for t, w in q_weights.items() if t in terms) / total
             context = sum(w for t, w in q_weights.items() if t in context_terms and t not in terms) / total
-            metric_ok = not q_metrics or bool(q_metrics & {m.key for m in find_metrics(f"{heading} {sentence.text}")})
+            # The asked metric must be named by the sentence, or by its headings when the sentence names no other
+            # metric: "Måltallet for sygefravær ..." under a heading about recruitment answers no recruitment question.
+            own = {m.key for m in find_metrics(sentence.text)}
+            metric_ok = not q_metrics or bool(
+                q_metrics & own if own else q_metrics & {m.key for m in find_metrics(heading)}
+            )
             score = (
                 W_DENSE * float(cos)
                 + W_OVERLAP * overlap
@@ -415,6 +428,7 @@ def _figures(text: str) -> list[NumberMention]:
                 m.is_year
                 or re.match(r"\.\s", text[m.end : m.end + 2])
                 or _NUMBER_LABEL.search(text, 0, m.start)
+                or text[m.end : m.end + 1] == ")"  # "1) Projektet kickstartes": a list item's number
                 or (_AFTER_NAME.search(text, 0, m.start) and _ADDRESS_END.match(text, m.end))
                 or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
             )

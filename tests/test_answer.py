@@ -111,6 +111,7 @@ def test_sentences_never_cross_a_chunk_boundary() -> None:
         ("Modellen rummer i alt 1.200 standarder.", True),
         ("CJU er placeret på flere adresser: Kilen 53, Dimen 10, Xxxx Vej 4E, Næstmark 17.", False),
         ("Kilen har 20 standarder.", True),
+        ("Planen: 1) Projektet kickstartes med en workshop.", False),
         ("De 10 standarder i modellen er:", True),
     ],
 )
@@ -152,3 +153,23 @@ def test_a_table_row_answer_quotes_the_header_row_too(tmp_path: Path, monkeypatc
         "Værkstedsassistenter | 14 | 13,49",
     ]
     assert "»Profession" in answer.answer and "13,49«" in answer.answer
+
+
+def test_a_sentence_naming_another_metric_does_not_answer_under_a_heading_naming_the_asked_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answer_module, "MIN_DENSE_ALONE", {"da": -1.0, "en": -1.0})
+    document = make_document(
+        "a", ["Handleplan for rekruttering og fremmøde. Måltallet for sygefravær på Åbo er 4,5 %."], unit="Åbo"
+    )
+    answer = make_answerer([document], tmp_path).answer("Hvor mange procent af rekrutteringerne lykkes på Åbo?")
+    assert not answer.answered and answer.reason == "no-figure"
+
+
+def test_a_which_year_question_is_answered_by_a_sentence_with_a_year(tmp_path: Path) -> None:
+    document = make_document(
+        "a", ["Undersøgelsen gentages måske på Åbo for at måle udviklingen. Åbo gentager den i 2018."], unit="Åbo"
+    )
+    assert quoted(make_answerer([document], tmp_path), "I hvilket år gentages undersøgelsen på Åbo?") == (
+        "Åbo gentager den i 2018."
+    )
