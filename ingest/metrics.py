@@ -151,7 +151,7 @@ METRICS: tuple[Metric, ...] = (
         "hjemloeshed",
         "Hjemløshed",
         "Homelessness",
-        ("hjemløs", "herberg", "forsorgshjem", "homeless", "shelter"),
+        ("hjemløs", "herberg", "forsorgshjem", "homeless", "homeless shelter"),
         (),
         ("%",),
     ),

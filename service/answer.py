@@ -20,6 +20,7 @@ from index.search import Filters, Hit, Index
 from index.sentences import Sentence, SentenceVectors
 from ingest.metrics import find_metrics
 from ingest.numbers import NumberMention, find_numbers
+from service.glossary import glossary_words_at
 from service.language import danish_place_names, danish_search_text, detect_language
 
 # Candidate passages considered for the quote; more than the user's top_k so a right sentence in the 6th
@@ -295,9 +296,12 @@ class Answerer:
         return all(set(tokenize(name)) <= stems for name in names)
 
     def _counted_stems(self, question: str) -> set[str]:
-        """Stems of what a "how many" question counts, when the agreements use that word at all (an English noun
-        cannot be checked against Danish text)."""
-        stems = {stem for word in _COUNTED.findall(question) for stem in tokenize(word)}
+        """Stems of what a "how many" question counts, in the agreements' words: an English noun by its Danish
+        glossary words ("full-time equivalents" -> "årsværk"), and only words the agreements use at all."""
+        words: list[str] = []
+        for match in _COUNTED.finditer(question):
+            words += glossary_words_at(question, match.start(1)) or [match.group(1)]
+        stems = {stem for word in words for stem in tokenize(word)}
         return {stem for stem in stems if stem in self._document_frequency and stem not in _MEASURE_WORDS}
 
     def _with_columns(self, sentence: Sentence) -> str:
@@ -409,6 +413,8 @@ def _mentions_any(stems: set[str], tokens: list[str]) -> bool:
 _SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
 # "Mål nr. 6", "udviklingsspor nr. 1": a label's number, not a figure.
 _NUMBER_LABEL = re.compile(r"\b(?:nr|no)\.?\s*$", re.IGNORECASE)
+# "§ 107/108", "§§ 103 og 104": the later numbers of a list of law paragraphs.
+_LAW_LIST = re.compile(r"§+\s*\d+(?:\s*(?:/|,|-|og|til)\s*\d+)*\s*(?:/|,|-|og|til)\s*$")
 # "Kilen 53, Dimen 10, ... Vej 4E": a house number after a name, ended by a comma, a full stop or the text.
 _AFTER_NAME = re.compile(r"\b[A-ZÆØÅ][\wæøå-]* $")
 _ADDRESS_END = re.compile(r"[A-Za-z]?(?:[,.;]|\s*$)")
@@ -429,6 +435,7 @@ def _figures(text: str) -> list[NumberMention]:
                 or re.match(r"\.\s", text[m.end : m.end + 2])
                 or _NUMBER_LABEL.search(text, 0, m.start)
                 or text[m.end : m.end + 1] == ")"  # "1) Projektet kickstartes": a list item's number
+                or _LAW_LIST.search(text, 0, m.start)
                 or (_AFTER_NAME.search(text, 0, m.start) and _ADDRESS_END.match(text, m.end))
                 or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
             )

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from fastapi.responses import Response
 
 from index.search import Filters, Hit, Index, diversify
-from ingest.metrics import comparison_topic, match_topic
+from ingest.metrics import BY_KEY, comparison_topic, match_topic
 from ingest.targets import targets_from_records
 from service.answer import Answer, Answerer
 from service.compare import compare_rows, rows_to_csv
@@ -171,10 +171,11 @@ class Service:
         rows = comparison.rows
         if rows:
             units = len({row.unit for row in rows})
+            labels = ", ".join(dict.fromkeys(row.metric_label for row in rows))
             answer = (
-                f"{len(rows)} stated figures for {', '.join(comparison.metrics)} across {units} units:"
+                f"{len(rows)} stated figures for {labels} across {units} units:"
                 if language == "en"
-                else f"{len(rows)} angivne tal for {', '.join(comparison.metrics)} fordelt på {units} enheder:"
+                else f"{len(rows)} angivne tal for {labels} fordelt på {units} enheder:"
             )
         else:
             answer = comparison.message
@@ -212,14 +213,18 @@ class Service:
         return CompareResponse(
             topic=body.topic,
             metrics=metrics,
-            rows=[CompareRowResponse(**row) for row in rows],
+            rows=[CompareRowResponse(**row, metric_label=metric_label(row["metric"], language)) for row in rows],
             message=message,
         )
 
     def similar(self, body: SimilarRequest) -> SimilarResponse:
         pool = max(POOL, 2 * body.top_k)
         candidates = self.index.similar(
-            body.text, top_k=pool, filters=to_filters(body.filters), section_kind=body.section_kind, per_document=pool
+            danish_search_text(body.text),
+            top_k=pool,
+            filters=to_filters(body.filters),
+            section_kind=body.section_kind,
+            per_document=pool,
         )
         ranked = rank_by_sentences(candidates, self.answerer.embedder.embed_query(body.text), self.answerer.sentences)
         hits = diversify(ranked, body.top_k, PER_DOCUMENT)
@@ -230,6 +235,15 @@ class Service:
                 for h in hits
             ],
         )
+
+
+def metric_label(key: str, language: str) -> str:
+    """ "sygefravaer" -> "sygefravær" (or "sick leave"), for tables and framing sentences."""
+    metric = BY_KEY.get(key)
+    if metric is None:
+        return key
+    label = metric.label_en if language == "en" else metric.label_da
+    return label[:1].lower() + label[1:]  # it stands inside a sentence; acronyms in it keep their capitals
 
 
 def to_filters(request: FiltersRequest | None) -> Filters | None:

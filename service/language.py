@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ingest.metrics import METRICS, find_metrics
+from service.glossary import danish_terms
 
 _WORD = re.compile(r"[a-zæøåéü]+")
 
@@ -64,4 +65,5 @@ def danish_search_text(text: str) -> str:
     text = danish_place_names(text)
     labels = {hit.key for hit in find_metrics(text)}
     extra = [metric.label_da.lower() for metric in METRICS if metric.key in labels]
+    extra += [term for term in danish_terms(text) if term not in extra]
     return f"{text} ({', '.join(extra)})" if extra else text

@@ -101,6 +101,7 @@ class CompareRowResponse(BaseModel):
     page: int | None
     start: int
     end: int
+    metric_label: str = ""  # the metric's name in the topic's language ("sygefravær"), for display
 
 
 class AskResponse(BaseModel):

@@ -15,7 +15,7 @@ from index.sentences import document_sentences, load_sentence_vectors
 from ingest.documents import Chunk, Document, Section
 from service import answer as answer_module
 from service.answer import CANDIDATES, Answerer, answers_figure
-from service.language import danish_place_names
+from service.language import danish_place_names, danish_search_text
 from tests.test_search import make_document, make_index
 
 
@@ -82,6 +82,23 @@ def test_unknown_names(tmp_path: Path, question: str, language: str, unknown: li
     assert make_answerer([document], tmp_path).unknown_names(question, language) == unknown
 
 
+@pytest.mark.parametrize(
+    ("question", "added"),
+    [
+        ("What is the unit price in sheltered employment?", ["stykpris", "beskyttet beskæftigelse"]),
+        ("What is the sick-leave target for CJU?", ["sygefravær", "mål", "måltal"]),
+        ("How many full-time places are there?", ["pladser", "fuldtid", "fuldtidspladser"]),
+    ],
+)
+def test_english_questions_are_searched_with_danish_words(question: str, added: list[str]) -> None:
+    assert danish_search_text(question) == f"{question} ({', '.join(added)})"
+
+
+def test_danish_questions_are_searched_as_asked() -> None:
+    question = "Hvad er stykprisen for en plads i beskyttet beskæftigelse?"
+    assert danish_search_text(question) == question
+
+
 def test_english_place_names_become_danish() -> None:
     assert danish_place_names("the social services of Region Zealand and Jutland") == (
         "the social services of Region Sjælland and Jylland"
@@ -112,6 +129,7 @@ def test_sentences_never_cross_a_chunk_boundary() -> None:
         ("CJU er placeret på flere adresser: Kilen 53, Dimen 10, Xxxx Vej 4E, Næstmark 17.", False),
         ("Kilen har 20 standarder.", True),
         ("Planen: 1) Projektet kickstartes med en workshop.", False),
+        ("Tilbud efter servicelovens § 107/108 og §§ 103 og 104.", False),
         ("De 10 standarder i modellen er:", True),
     ],
 )
@@ -173,3 +191,12 @@ def test_a_which_year_question_is_answered_by_a_sentence_with_a_year(tmp_path: P
     assert quoted(make_answerer([document], tmp_path), "I hvilket år gentages undersøgelsen på Åbo?") == (
         "Åbo gentager den i 2018."
     )
+
+
+def test_an_english_count_is_checked_through_the_glossary(tmp_path: Path) -> None:
+    document = make_document(
+        "a", ["Borgerne på Åbo får tilbud. Lægerne tilbyder 2 tjek om året på Åbo. Åbo har 12 årsværk."], unit="Åbo"
+    )
+    answerer = make_answerer([document], tmp_path)
+    assert quoted(answerer, "How many full-time equivalents does Åbo have?") == "Åbo har 12 årsværk."
+    assert quoted(answerer, "How many residents does Åbo have?") is None

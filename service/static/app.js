@@ -264,7 +264,7 @@ function renderComparison(response) {
           el("td", { text: row.metric_label || row.metric }),
           el("td", { class: "value", text: valueWithMeasure(row) }),
           el("td", { class: `kind kind-${row.kind}`, text: KIND_DA[row.kind] || row.kind }),
-          el("td", { text: row.year || "–" }),
+          el("td", { class: "year", text: row.year || "–" }),
           el(
             "td",
             { class: "quote-cell" },
