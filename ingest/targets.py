@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ingest.documents import Document
 from ingest.metrics import BY_KEY, MetricHit, find_metrics
@@ -17,7 +17,7 @@ from ingest.numbers import NumberMention, find_numbers
 from ingest.statements import TRIM, Statement, split_statements
 
 # Bump when the extraction rules change: stored targets are then re-derived at the next update (no re-embedding).
-TARGETS_VERSION = "4"
+TARGETS_VERSION = "5"
 
 # Figures measured in these are never metric values: dates, law paragraphs.
 _NOT_FIGURES = frozenset({"dato", "§"})
@@ -82,8 +82,20 @@ def extract_targets(document: Document) -> list[Target]:
     """Every metric figure the document states, in text order."""
     targets: list[Target] = []
     for statement in split_statements(document):
-        targets.extend(_statement_targets(document, statement))
+        targets.extend(_as_baselines(list(_statement_targets(document, statement))))
     return targets
+
+
+def _as_baselines(found: list[Target]) -> list[Target]:
+    """A measured figure stated beside a later target for the same unit and metric is the target's starting point
+    ("Rolleklarhed ... CJU 2020: 68,3% CJU målsætning 2022: 75%"): a baseline, not just an actual."""
+    targets = {(t.unit, t.metric): t.year for t in found if t.kind == "target" and t.year[:4].isdigit()}
+    return [
+        replace(t, kind="baseline")
+        if t.kind == "actual" and t.year[:4].isdigit() and t.year[:4] < targets.get((t.unit, t.metric), "")[:4]
+        else t
+        for t in found
+    ]
 
 
 def _statement_targets(document: Document, statement: Statement) -> Iterator[Target]:

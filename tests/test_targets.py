@@ -76,9 +76,11 @@ def test_total_absence_is_not_sick_leave() -> None:
 
 
 def test_role_clarity_separates_municipality_unit_and_target() -> None:
+    # The agreement sets the 2022 goal "sammenholdt med Trivselsundersøgelsen 2020": CJU's 2020 figure is the
+    # baseline; the whole municipality's is a comparison figure, an actual.
     assert _figures("rolleklarhed") == {
         (CJU, "70%", "actual", "2020", "Hele Kommunen"),
-        (CJU, "68,3%", "actual", "2020", "CJU"),
+        (CJU, "68,3%", "baseline", "2020", "CJU"),
         (CJU, "75%", "target", "2022", "CJU"),
     }
 
@@ -276,3 +278,9 @@ def test_a_table_scale_label_is_not_an_amount() -> None:
     assert [t.quote for t in extract_targets(_document([("5.2 Budget", body)]))] == [
         "Budget i alt | 1.000 kr."
     ]
+
+
+def test_a_measured_figure_beside_a_later_target_for_the_same_unit_is_its_baseline() -> None:
+    body = "Rolleklarhed Hele Kommunen 2020: 70% Åbo 2020: 61% Åbo målsætning 2022: 75%"
+    found = {(t.value, t.kind) for t in extract_targets(_document([("Mål", body)]))}
+    assert found == {("70%", "actual"), ("61%", "baseline"), ("75%", "target")}
