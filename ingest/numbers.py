@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -43,10 +44,13 @@ _SCALE = {"mio. kr.": 1e6, "mia. kr.": 1e9, "t. kr.": 1e3}
 # Measures that differ only in scale are one family: "13,4 mio. kr." == "13.400.000 kr.".
 _FAMILY = {"mio. kr.": "kr.", "mia. kr.": "kr.", "t. kr.": "kr.", "døgn": "dage"}
 
+# "¾ del af en fuldtidsplads", "1½ time": the vulgar fraction characters.
+_VULGAR = "¼½¾⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
 _DATE = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?!\d)"
 _TOKEN = re.compile(
     rf"(?<![\w.,])(?:(?P<date>{_DATE})"
     rf"|(?P<frac>\d{{1,2}}/\d{{1,3}})(?![\d/.-])"
+    rf"|(?P<vulgar>\d{{0,2}}[{_VULGAR}])"
     rf"|(?P<a>{_NUM})(?:\s?[-–]\s?(?P<b>{_NUM}))?)"
     rf"(?:\s?(?P<measure>{_MEASURE_RE}))?"
     # "5 døgn- og ugeplaner" is a compound, not a measure.
@@ -142,6 +146,10 @@ def _mention(text: str, match: re.Match[str]) -> NumberMention | None:
     measure = canonical_measure(match["measure"] or "")
     if match["date"]:
         return NumberMention(match["date"], _date_value(match["date"]), "dato", start, match.end("date"))
+    if match["vulgar"]:
+        whole, fraction = match["vulgar"][:-1], match["vulgar"][-1]
+        value = (int(whole) if whole else 0) + unicodedata.numeric(fraction)
+        return NumberMention(text[start:end], value, measure, start, end)
     if match["frac"]:
         value = _fraction(match["frac"])
         if value is None:

@@ -125,3 +125,21 @@ def test_a_unit_word_starting_a_compound_is_not_a_measure(text: str, raws: list[
     mentions = find_numbers(text)
     assert [m.raw for m in mentions] == raws
     assert all(m.measure == "" for m in mentions)
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value"),
+    [
+        ("En deltidsplads vægtes til ¾ del af en fuldtidsplads", "¾", 0.75),
+        ("Mødet varer 1½ time", "1½ time", 1.5),
+        ("½ dag om ugen", "½ dag", 0.5),
+    ],
+)
+def test_vulgar_fractions_are_numbers(text: str, raw: str, value: float) -> None:
+    [mention] = find_numbers(text)
+    assert (mention.raw, mention.value) == (raw, value)
+    assert text[mention.start : mention.end] == raw
+
+
+def test_a_vulgar_fraction_and_its_slash_form_are_the_same_number() -> None:
+    assert same_number(find_numbers("¾ del")[0], find_numbers("3/4 del")[0])
