@@ -19,7 +19,7 @@ from index.lexical import tokenize
 from index.search import Filters, Hit, Index
 from index.sentences import Sentence, SentenceVectors
 from ingest.metrics import find_metrics
-from ingest.numbers import NumberMention, find_numbers
+from service.figures import COUNTED, answers_figure
 from service.glossary import glossary_words_at
 from service.language import danish_place_names, danish_search_text, detect_language
 
@@ -57,22 +57,8 @@ _NUMBER_INTENT = re.compile(
     r"besparelse\w*|indtægt\w*|target|figure|number of|amount|budget|places|saving\w*|income|kr\.?)\b",
     re.IGNORECASE,
 )
-# Questions whose answer is an amount of money or a percentage: the quoted figure must be of that kind.
-_MONEY_INTENT = re.compile(
-    r"\b(kroner|kr\.?|beløb\w*|\w*pris\w*|indtægt\w*|udgift\w*|besparelse\w*|\w*budget\w*|penge|"
-    r"money|price|income|cost\w*|saving\w*|dkk)\b",
-    re.IGNORECASE,
-)
-_DURATION = re.compile(
-    r"\s*\b(?:dag|dage|dages|døgn|uger?|ugers|måned(?:er)?|år|års|timer?|minutter|days?|weeks?|months?|years?|hours?)\b",
-    re.IGNORECASE,
-)
-# "Hvor mange årsværk ...", "antallet af pladser", "how many places": the thing counted.
-_COUNTED = re.compile(r"\b(?:hvor mange|antal(?:let)?(?: af)?|how many|number of)\s+([\wæøå-]+)", re.IGNORECASE)
 # "Den samlede indtægt", "i alt", "in total": the answer is a total row or sentence, not one of its parts.
 _TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*|in all)\b", re.IGNORECASE)
-_PERCENT_INTENT = re.compile(r"(procent\w*|\bandel\w*|percent\w*|\bshare\b|\brate\b|%)", re.IGNORECASE)
-_MONEY_MEASURES = frozenset({"kr.", "mio. kr.", "mia. kr.", "t. kr."})
 # Units of measure, not things counted ("hvor mange procent", "how many kroner").
 _MEASURE_WORDS = frozenset(tokenize("procent procentpoint kroner kr mio timer dage uger måneder år gange percent"))
 # Capitalised words that are not names (question openers, generic nouns staff capitalise).
@@ -101,6 +87,26 @@ class Choice:
     dense: float  # cosine of question and sentence (with its heading)
     overlap: float  # idf-weighted share of the question's terms found in the sentence or its heading
     metric_ok: bool  # the sentence or its heading names the metric the question asks about (if any)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    row: int  # in the sentence vectors
+    rank: int  # of the passage among the retrieved ones
+    sentence: Sentence
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What the question asks for, worked out once and checked against every candidate sentence."""
+
+    question: str
+    names: list[str]  # known names the sentence must be about
+    wants_figure: bool
+    wants_total: bool
+    wants_year: bool
+    counted: set[str]  # stems of what a "how many" question counts
 
 
 @dataclass(frozen=True)
@@ -225,46 +231,21 @@ class Answerer:
     def _best_quote(self, question: str, hits: list[Hit]) -> Choice | None:
         q_weights = {t: self._idf(t) for t in _content_terms(question)}
         total = sum(q_weights.values()) or 1.0
-        wants_number = bool(_NUMBER_INTENT.search(question))
         q_metrics = {m.key for m in find_metrics(question)}
-
-        query_vec = self.embedder.embed_query(question)
-        candidates: list[tuple[Hit, int, int]] = []  # (hit, sentence row, passage rank)
-        for rank, hit in enumerate(hits[:SENTENCE_PASSAGES]):
-            candidates += [(hit, row, rank) for row in self.sentences.within(hit.document_id, hit.start, hit.end)]
-        # A heading or title repeated as a line is not an answer.
-        candidates = [c for c in candidates if not self._heading_like(self.sentences.sentences[c[1]])]
-        names = [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
-        if names:
-            # "Hvor mange pladser er der på Kofoedsminde?": a figure about another unit is no answer, however
-            # close its wording. Each name the question gives must stand in the sentence, its headings, its table
-            # or the agreement's own title, unit and organisation.
-            candidates = [c for c in candidates if self._about(names, c[0], self.sentences.sentences[c[1]])]
-        if wants_number:
-            # A figure question is answered by a sentence stating a figure of the asked kind, or not at all.
-            candidates = [c for c in candidates if answers_figure(question, self.sentences.sentences[c[1]].text)]
-        if _TOTAL.search(question):
-            # One part of a total is a wrong answer to "how much in all": without a stated total, no answer.
-            candidates = [c for c in candidates if _TOTAL.search(self.sentences.sentences[c[1]].text)]
-        if _WHEN.search(question):
-            # "Hvilket år ...", "what date ...": the answer states a year or a date.
-            candidates = [c for c in candidates if _YEAR.search(self.sentences.sentences[c[1]].text)]
-        counted = self._counted_stems(question)
-        if counted:
-            # "Hvor mange pladser": a figure of days or years in a section about places does not count places.
-            # The counted noun must be in the sentence itself or in its table's column header.
-            candidates = [
-                c
-                for c in candidates
-                if _mentions_any(counted, tokenize(self._with_columns(self.sentences.sentences[c[1]])))
-            ]
+        rules = self._rules(question)
+        candidates = [
+            _Candidate(hit, row, rank, self.sentences.sentences[row])
+            for rank, hit in enumerate(hits[:SENTENCE_PASSAGES])
+            for row in self.sentences.within(hit.document_id, hit.start, hit.end)
+        ]
+        candidates = [c for c in candidates if self._may_quote(c, rules)]
         if not candidates:
             return None
-        dense = self.sentences.vectors[[row for _, row, _ in candidates]] @ query_vec
+        dense = self.sentences.vectors[[c.row for c in candidates]] @ self.embedder.embed_query(question)
 
         best: tuple[float, Choice] | None = None
-        for (hit, row, rank), cos in zip(candidates, dense, strict=True):
-            sentence = self.sentences.sentences[row]
+        for candidate, cos in zip(candidates, dense, strict=True):
+            hit, sentence = candidate.hit, candidate.sentence
             heading = f"{sentence.context} {hit.table_header} {self._columns_of(sentence)}"
             terms = set(tokenize(sentence.text))
             context_terms = set(tokenize(heading))
@@ -281,12 +262,44 @@ class Answerer:
                 + W_OVERLAP * overlap
                 + W_CONTEXT * context
                 + (W_METRIC if q_metrics and metric_ok else 0.0)
-                - W_RANK * rank / SENTENCE_PASSAGES
+                - W_RANK * candidate.rank / SENTENCE_PASSAGES
             )
             if best is None or score > best[0]:
                 quote = Quote(hit=hit, text=sentence.text, start=sentence.start, end=sentence.end, score=score)
                 best = (score, Choice(quote, float(cos), overlap + context, metric_ok))
         return best[1] if best else None
+
+    def _rules(self, question: str) -> _Rules:
+        names = [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
+        return _Rules(
+            question=question,
+            names=names,
+            wants_figure=bool(_NUMBER_INTENT.search(question)),
+            wants_total=bool(_TOTAL.search(question)),
+            wants_year=bool(_WHEN.search(question)),
+            counted=self._counted_stems(question),
+        )
+
+    def _may_quote(self, candidate: _Candidate, rules: _Rules) -> bool:
+        """Whether a sentence can answer the question at all; the score only ranks those that can."""
+        sentence = candidate.sentence
+        if self._heading_like(sentence):
+            return False  # a heading or title repeated as a line is not an answer
+        if rules.names and not self._about(rules.names, candidate.hit, sentence):
+            # "Hvor mange pladser er der på Kofoedsminde?": a figure about another unit is no answer, however
+            # close its wording.
+            return False
+        if rules.wants_figure and not answers_figure(rules.question, sentence.text):
+            return False  # a figure question is answered by a figure of the asked kind, or not at all
+        if rules.wants_total and not _TOTAL.search(sentence.text):
+            return False  # one part of a total is a wrong answer to "how much in all"
+        if rules.wants_year and not _YEAR.search(sentence.text):
+            return False  # "hvilket år ...", "what date ...": the answer states a year or a date
+        # "Hvor mange pladser": a figure of days in a section about places does not count places. The counted noun
+        # must be in the sentence itself or in its table's column header.
+        return not rules.counted or _mentions_any(
+            rules.counted, tokenize(f"{sentence.text} {self._columns_of(sentence)}")
+        )
 
     def _about(self, names: list[str], hit: Hit, sentence: Sentence) -> bool:
         document = self.index.documents.get(hit.document_id)
@@ -299,13 +312,10 @@ class Answerer:
         """Stems of what a "how many" question counts, in the agreements' words: an English noun by its Danish
         glossary words ("full-time equivalents" -> "årsværk"), and only words the agreements use at all."""
         words: list[str] = []
-        for match in _COUNTED.finditer(question):
+        for match in COUNTED.finditer(question):
             words += glossary_words_at(question, match.start(1)) or [match.group(1)]
         stems = {stem for word in words for stem in tokenize(word)}
         return {stem for stem in stems if stem in self._document_frequency and stem not in _MEASURE_WORDS}
-
-    def _with_columns(self, sentence: Sentence) -> str:
-        return f"{sentence.text} {self._columns_of(sentence)}"
 
     def _columns_of(self, sentence: Sentence) -> str:
         """The header row of the table a sentence is a row of ("Profession | Antal personer 2021 | Årsværk
@@ -407,69 +417,6 @@ def _mentions_any(stems: set[str], tokens: list[str]) -> bool:
         for stem in stems
         for token in tokens
     )
-
-
-# "5.2.1Randers Kommunes ..." or "2.6 Socialområdet": a section number run into the text, not a figure.
-_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
-# "Mål nr. 6", "udviklingsspor nr. 1": a label's number, not a figure.
-_NUMBER_LABEL = re.compile(r"\b(?:nr|no)\.?\s*$", re.IGNORECASE)
-# "§ 107/108", "§§ 103 og 104": the later numbers of a list of law paragraphs.
-_LAW_LIST = re.compile(r"§+\s*\d+(?:\s*(?:/|,|-|og|til)\s*\d+)*\s*(?:/|,|-|og|til)\s*$")
-# "Kilen 53, Dimen 10, ... Vej 4E": a house number after a name, ended by a comma, a full stop or the text.
-_AFTER_NAME = re.compile(r"\b[A-ZÆØÅ][\wæøå-]* $")
-_ADDRESS_END = re.compile(r"[A-Za-z]?(?:[,.;]|\s*$)")
-_BEFORE_TITLE = re.compile(r"(?:\.\d{1,2})*\.?\s?[A-ZÆØÅ]")
-
-
-def _figures(text: str) -> list[NumberMention]:
-    """Figures a question can ask for: not bare years, law paragraphs, dates, ordinals ("3. niveau") or section
-    numbers."""
-    return [
-        m
-        for m in find_numbers(text)
-        if m.measure not in ("§", "dato")
-        and not (
-            m.measure == ""
-            and (
-                m.is_year
-                or re.match(r"\.\s", text[m.end : m.end + 2])
-                or _NUMBER_LABEL.search(text, 0, m.start)
-                or text[m.end : m.end + 1] == ")"  # "1) Projektet kickstartes": a list item's number
-                or _LAW_LIST.search(text, 0, m.start)
-                or (_AFTER_NAME.search(text, 0, m.start) and _ADDRESS_END.match(text, m.end))
-                or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
-            )
-        )
-    ]
-
-
-def _has_figure(text: str) -> bool:
-    return bool(_figures(text))
-
-
-def answers_figure(question: str, text: str) -> bool:
-    """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?"""
-    figures = _figures(text)
-    # A share is asked for before an amount: "hvor mange procent af stykprisen" wants a percentage of a price.
-    if _PERCENT_INTENT.search(question):
-        return any(m.measure == "%" or "/" in m.raw for m in figures)
-    if _MONEY_INTENT.search(question):
-        return any(m.measure in _MONEY_MEASURES for m in figures) or (
-            "kr" in text.lower() and any(m.value >= 1000 for m in figures)
-        )
-    if _COUNTED.search(question):
-        # "How many residents": a count, not a rate, an amount or (unless time is asked about) a duration.
-        durations_asked = bool(_DURATION.search(question))
-        return any(
-            m.measure not in _MONEY_MEASURES and m.measure != "%" and (durations_asked or not _is_duration(m, text))
-            for m in figures
-        )
-    return bool(figures)
-
-
-def _is_duration(mention: NumberMention, text: str) -> bool:
-    """ "14 dages ophold", "3 måneder": the figure is a length of time."""
-    return bool(_DURATION.match(mention.measure) if mention.measure else _DURATION.match(text, mention.end))
 
 
 def _frame(quotes: tuple[Quote, ...], language: str) -> str:

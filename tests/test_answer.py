@@ -14,7 +14,8 @@ from index.embed import HashEmbedder
 from index.sentences import document_sentences, load_sentence_vectors
 from ingest.documents import Chunk, Document, Section
 from service import answer as answer_module
-from service.answer import CANDIDATES, Answerer, answers_figure
+from service.answer import CANDIDATES, Answerer
+from service.figures import answers_figure
 from service.language import danish_place_names, danish_search_text
 from tests.test_search import make_document, make_index
 

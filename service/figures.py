@@ -1,0 +1,85 @@
+"""Does a text state the figure a question asks for? Figures of the asked kind (an amount, a share, a count),
+never section numbers, list numbers, house numbers, law paragraphs, dates or ordinals passing as figures.
+
+The answerer quotes only sentences that pass; a guard on generated answers checks numbers separately.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.numbers import NumberMention, find_numbers
+
+# Questions whose answer is an amount of money or a percentage: the quoted figure must be of that kind.
+_MONEY_INTENT = re.compile(
+    r"\b(kroner|kr\.?|beløb\w*|\w*pris\w*|indtægt\w*|udgift\w*|besparelse\w*|\w*budget\w*|penge|"
+    r"money|price|income|cost\w*|saving\w*|dkk)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\s*\b(?:dag|dage|dages|døgn|uger?|ugers|måned(?:er)?|år|års|timer?|minutter|days?|weeks?|months?|years?|hours?)\b",
+    re.IGNORECASE,
+)
+# "Hvor mange årsværk ...", "antallet af pladser", "how many places": the thing counted.
+COUNTED = re.compile(r"\b(?:hvor mange|antal(?:let)?(?: af)?|how many|number of)\s+([\wæøå-]+)", re.IGNORECASE)
+_PERCENT_INTENT = re.compile(r"(procent\w*|\bandel\w*|percent\w*|\bshare\b|\brate\b|%)", re.IGNORECASE)
+_MONEY_MEASURES = frozenset({"kr.", "mio. kr.", "mia. kr.", "t. kr."})
+
+
+# "5.2.1Randers Kommunes ..." or "2.6 Socialområdet": a section number run into the text, not a figure.
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
+# "Mål nr. 6", "udviklingsspor nr. 1": a label's number, not a figure.
+_NUMBER_LABEL = re.compile(r"\b(?:nr|no)\.?\s*$", re.IGNORECASE)
+# "§ 107/108", "§§ 103 og 104": the later numbers of a list of law paragraphs.
+_LAW_LIST = re.compile(r"§+\s*\d+(?:\s*(?:/|,|-|og|til)\s*\d+)*\s*(?:/|,|-|og|til)\s*$")
+# "Kilen 53, Dimen 10, ... Vej 4E": a house number after a name, ended by a comma, a full stop or the text.
+_AFTER_NAME = re.compile(r"\b[A-ZÆØÅ][\wæøå-]* $")
+_ADDRESS_END = re.compile(r"[A-Za-z]?(?:[,.;]|\s*$)")
+_BEFORE_TITLE = re.compile(r"(?:\.\d{1,2})*\.?\s?[A-ZÆØÅ]")
+
+
+def _figures(text: str) -> list[NumberMention]:
+    """Figures a question can ask for: not bare years, law paragraphs, dates, ordinals ("3. niveau") or section
+    numbers."""
+    return [
+        m
+        for m in find_numbers(text)
+        if m.measure not in ("§", "dato")
+        and not (
+            m.measure == ""
+            and (
+                m.is_year
+                or re.match(r"\.\s", text[m.end : m.end + 2])
+                or _NUMBER_LABEL.search(text, 0, m.start)
+                or text[m.end : m.end + 1] == ")"  # "1) Projektet kickstartes": a list item's number
+                or _LAW_LIST.search(text, 0, m.start)
+                or (_AFTER_NAME.search(text, 0, m.start) and _ADDRESS_END.match(text, m.end))
+                or (_SECTION_NUMBER.fullmatch(m.raw) and _BEFORE_TITLE.match(text, m.end))
+            )
+        )
+    ]
+
+
+def answers_figure(question: str, text: str) -> bool:
+    """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?"""
+    figures = _figures(text)
+    # A share is asked for before an amount: "hvor mange procent af stykprisen" wants a percentage of a price.
+    if _PERCENT_INTENT.search(question):
+        return any(m.measure == "%" or "/" in m.raw for m in figures)
+    if _MONEY_INTENT.search(question):
+        return any(m.measure in _MONEY_MEASURES for m in figures) or (
+            "kr" in text.lower() and any(m.value >= 1000 for m in figures)
+        )
+    if COUNTED.search(question):
+        # "How many residents": a count, not a rate, an amount or (unless time is asked about) a duration.
+        durations_asked = bool(_DURATION.search(question))
+        return any(
+            m.measure not in _MONEY_MEASURES and m.measure != "%" and (durations_asked or not _is_duration(m, text))
+            for m in figures
+        )
+    return bool(figures)
+
+
+def _is_duration(mention: NumberMention, text: str) -> bool:
+    """ "14 dages ophold", "3 måneder": the figure is a length of time."""
+    return bool(_DURATION.match(mention.measure) if mention.measure else _DURATION.match(text, mention.end))
