@@ -19,7 +19,7 @@ from index.lexical import tokenize
 from index.search import Filters, Hit, Index
 from index.sentences import Sentence, SentenceVectors
 from ingest.metrics import find_metrics
-from service.figures import COUNTED, answers_figure
+from service.figures import COUNTED, answers_figure, states_date, states_period
 from service.glossary import glossary_words_at
 from service.language import danish_place_names, danish_search_text, detect_language
 
@@ -44,11 +44,11 @@ MIN_DENSE_WITH_OVERLAP = 0.80
 MIN_OVERLAP = 0.34
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_WHEN = re.compile(
-    r"\b(hvilket år|hvilken dato|hvilken måned|i hvilket år|which year|what year|what date|which date|which month)\b"
-    r"|\bdato\b|\bdate[ds]?\b",
-    re.IGNORECASE,
-)
+_WHEN = re.compile(r"\b(hvilket år|hvilken måned|which year|what year|which month)\b", re.IGNORECASE)
+# "Hvilken dato ...", "on what date ...": a year alone does not answer; a day does.
+_DATE_INTENT = re.compile(r"\b(dato\w*|date[ds]?|hvilken dag|which day)\b", re.IGNORECASE)
+# "Hvor længe ...", "how long ...": a length of time or the point it runs to.
+_PERIOD_INTENT = re.compile(r"\b(hvor længe|how long|until when|indtil hvornår)\b", re.IGNORECASE)
 # A capitalised word inside the question, or an acronym: candidate names of units, places, documents.
 _NAME = re.compile(r"(?<![\w])([A-ZÆØÅ][\wæøåÆØÅ&-]*[\wæøå]|[A-ZÆØÅ]{2,})")
 _NUMBER_INTENT = re.compile(
@@ -106,6 +106,8 @@ class _Rules:
     wants_figure: bool
     wants_total: bool
     wants_year: bool
+    wants_date: bool
+    wants_period: bool
     counted: set[str]  # stems of what a "how many" question counts
 
 
@@ -277,6 +279,8 @@ class Answerer:
             wants_figure=bool(_NUMBER_INTENT.search(question)),
             wants_total=bool(_TOTAL.search(question)),
             wants_year=bool(_WHEN.search(question)),
+            wants_date=bool(_DATE_INTENT.search(question)),
+            wants_period=bool(_PERIOD_INTENT.search(question)),
             counted=self._counted_stems(question),
         )
 
@@ -294,7 +298,11 @@ class Answerer:
         if rules.wants_total and not _TOTAL.search(sentence.text):
             return False  # one part of a total is a wrong answer to "how much in all"
         if rules.wants_year and not _YEAR.search(sentence.text):
-            return False  # "hvilket år ...", "what date ...": the answer states a year or a date
+            return False  # "hvilket år ...": the answer states a year
+        if rules.wants_date and not states_date(sentence.text):
+            return False
+        if rules.wants_period and not states_period(sentence.text):
+            return False
         # "Hvor mange pladser": a figure of days in a section about places does not count places. The counted noun
         # must be in the sentence itself or in its table's column header.
         return not rules.counted or _mentions_any(

@@ -48,10 +48,7 @@ def _matches(target: Target, filters: dict) -> bool:
     for key, wanted in filters.items():
         if wanted in (None, "", [], ()):
             continue
-        options = [
-            str(o).strip().casefold()
-            for o in (wanted if isinstance(wanted, list | tuple | set) else [wanted])
-        ]
+        options = [str(o).strip().casefold() for o in (wanted if isinstance(wanted, list | tuple | set) else [wanted])]
         fields = {key, _ALSO_DOCUMENT.get(key, key)}
         values = [str(getattr(target, field, "") or "").casefold() for field in fields]
         if key in _CONTAINED:

@@ -83,3 +83,23 @@ def answers_figure(question: str, text: str) -> bool:
 def _is_duration(mention: NumberMention, text: str) -> bool:
     """ "14 dages ophold", "3 måneder": the figure is a length of time."""
     return bool(_DURATION.match(mention.measure) if mention.measure else _DURATION.match(text, mention.end))
+
+
+_MONTHS = (
+    "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
+    "january|february|june|july|october"  # not "may" and "march": English verbs too
+)
+# "4. december 2015", "1. april", "December 4, 2015".
+_DAY_AND_MONTH = re.compile(rf"\b\d{{1,2}}\.?\s*(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b", re.IGNORECASE)
+_MONTH = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
+
+
+def states_date(text: str) -> bool:
+    """A day is named: "4. december 2015", "1.4.2023"."""
+    return bool(_DAY_AND_MONTH.search(text)) or any(m.measure == "dato" for m in find_numbers(text))
+
+
+def states_period(text: str) -> bool:
+    """A length of time ("3 måneder") or the point a period runs to ("til og med juni 2016", "i 2017")."""
+    mentions = find_numbers(text)
+    return any(_is_duration(m, text) or m.is_year or m.measure == "dato" for m in mentions) or bool(_MONTH.search(text))

@@ -29,9 +29,7 @@ FALLBACK = "extractive-fallback"
 MAX_HISTORY_TURNS = 4
 MAX_TURN_CHARS = 600
 _STREAM_PIECE = re.compile(r"\S+\s*|\s+")
-_REWRITE_LABEL = re.compile(
-    r"^\s*(?:standalone question|selvstændigt spørgsmål|spørgsmål|question)\s*:\s*", re.I
-)
+_REWRITE_LABEL = re.compile(r"^\s*(?:standalone question|selvstændigt spørgsmål|spørgsmål|question)\s*:\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -132,10 +130,7 @@ def _fallback_reason(error: LLMError) -> str:
 
 def _judge(text: str, lang: str, passages: Sequence[Mapping[str, object]], fallback: str) -> Generated:
     texts = [str(passage.get("text", "")) for passage in passages]
-    metadata = [
-        " ".join(_field(passage, key) for key in ("document_title", "section", "page"))
-        for passage in passages
-    ]
+    metadata = [" ".join(_field(passage, key) for key in ("document_title", "section", "page")) for passage in passages]
     verdict = check_answer(text, texts, lang, metadata=metadata)
     if not verdict.ok:
         return Generated(fallback, [], FALLBACK, f"guard: {verdict.reason}")
@@ -212,9 +207,7 @@ def rewrite_followup(
         reply = client.chat(messages)
     except LLMError:
         return question
-    rewritten = _REWRITE_LABEL.sub("", reply.strip().splitlines()[0] if reply.strip() else "").strip(
-        " \"'“”»«"
-    )
+    rewritten = _REWRITE_LABEL.sub("", reply.strip().splitlines()[0] if reply.strip() else "").strip(" \"'“”»«")
     if not rewritten or len(rewritten) > 3 * len(question) + 200 or detect_language(rewritten) != lang:
         return question
     return rewritten

@@ -94,8 +94,7 @@ def check_answer(
         if failure:
             return GuardResult(False, failure)
     number_sources = [
-        passage + "\n" + (metadata[i] if metadata and i < len(metadata) else "")
-        for i, passage in enumerate(passages)
+        passage + "\n" + (metadata[i] if metadata and i < len(metadata) else "") for i, passage in enumerate(passages)
     ]
     mentions = [find_numbers(source) for source in number_sources]
     for sentence in sentences:
@@ -142,9 +141,7 @@ def _quote_pattern(quote: str) -> re.Pattern[str] | None:
     parts = [words for words in parts if words]
     if not parts:
         return None
-    return re.compile(
-        r".*?".join(r"\s+".join(re.escape(word) for word in words) for words in parts), re.DOTALL
-    )
+    return re.compile(r".*?".join(r"\s+".join(re.escape(word) for word in words) for words in parts), re.DOTALL)
 
 
 def _check_quotes(text: str, sources: list[int], passages: Sequence[str], support: dict[int, str]) -> str:

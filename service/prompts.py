@@ -31,9 +31,7 @@ def template_variables(template: str, source: str) -> frozenset[str]:
     try:
         parsed = [(field, spec, conversion) for _, field, spec, conversion in Formatter().parse(template)]
     except ValueError as error:
-        raise PromptError(
-            f"{source}: malformed template ({error}); write literal braces as {{{{ and }}}}"
-        ) from error
+        raise PromptError(f"{source}: malformed template ({error}); write literal braces as {{{{ and }}}}") from error
     fields = [field for field, _, _ in parsed if field is not None]
     for field, spec, conversion in parsed:
         if field is None:
@@ -41,9 +39,7 @@ def template_variables(template: str, source: str) -> frozenset[str]:
         if not field.isidentifier():
             raise PromptError(f"{source}: variable {{{field}}} must be a plain name such as {{question}}")
         if spec or conversion:
-            raise PromptError(
-                f"{source}: variable {{{field}}} has format options; only plain names are allowed"
-            )
+            raise PromptError(f"{source}: variable {{{field}}} has format options; only plain names are allowed")
     return frozenset(fields)
 
 

@@ -118,9 +118,7 @@ class AskResponse(BaseModel):
 
 
 class CompareRequest(BaseModel):
-    topic: str = Field(
-        max_length=200, description="A metric or question, e.g. 'sygefravær', 1-200 characters."
-    )
+    topic: str = Field(max_length=200, description="A metric or question, e.g. 'sygefravær', 1-200 characters.")
     filters: FiltersRequest | None = None
 
     @field_validator("topic")
@@ -137,9 +135,7 @@ class CompareResponse(BaseModel):
 
 
 class SimilarRequest(BaseModel):
-    text: str = Field(
-        max_length=MAX_DRAFT_CHARS, description="A draft sentence or paragraph, 1-5000 characters."
-    )
+    text: str = Field(max_length=MAX_DRAFT_CHARS, description="A draft sentence or paragraph, 1-5000 characters.")
     top_k: int = Field(default=5, ge=1, le=50)
     filters: FiltersRequest | None = None
     section_kind: str | None = Field(default=None, max_length=40)

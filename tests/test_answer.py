@@ -15,7 +15,7 @@ from index.sentences import document_sentences, load_sentence_vectors
 from ingest.documents import Chunk, Document, Section
 from service import answer as answer_module
 from service.answer import CANDIDATES, Answerer
-from service.figures import answers_figure
+from service.figures import answers_figure, states_date, states_period
 from service.language import danish_place_names, danish_search_text
 from tests.test_search import make_document, make_index
 
@@ -201,3 +201,17 @@ def test_an_english_count_is_checked_through_the_glossary(tmp_path: Path) -> Non
     answerer = make_answerer([document], tmp_path)
     assert quoted(answerer, "How many full-time equivalents does Åbo have?") == "Åbo har 12 årsværk."
     assert quoted(answerer, "How many residents does Åbo have?") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "period"),
+    [
+        ("Dato: 4. december 2015", True, True),
+        ("Aftale for 2016 mellem direktør og centerchef", False, True),
+        ("Fasen løber til og med juni 2016.", False, True),
+        ("Forløbet varer 3 måneder.", False, True),
+        ("1) Projektet kickstartes med en workshop.", False, False),
+    ],
+)
+def test_date_and_period_questions_need_a_day_or_a_time(text: str, date: bool, period: bool) -> None:
+    assert (states_date(text), states_period(text)) == (date, period)
