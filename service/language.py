@@ -57,9 +57,10 @@ def _same_case(original: str, replacement: str) -> str:
 
 
 def danish_search_text(text: str) -> str:
-    """An English question or query made searchable in Danish text: place names in Danish, and the Danish name
-    of each metric it asks about appended ("sick-leave target" + "Sygefravær"), so the Danish lexical index and
-    the multilingual embedding both see the agreements' own words. Danish text is returned unchanged."""
+    """An English question or query made searchable in Danish text: place names in Danish, and appended the
+    Danish name of each metric it asks about and the glossary's words for its domain terms ("sick-leave target"
+    -> "... (sygefravær, mål, måltal)"), so the Danish lexical index and the multilingual embedding both see the
+    agreements' own words. Danish text is returned unchanged."""
     if detect_language(text) != "en":
         return text
     text = danish_place_names(text)
