@@ -28,6 +28,11 @@ class VectorIndex:
         self._faiss = faiss.IndexFlatIP(dimension)
         if len(self.vectors):
             self._faiss.add(self.vectors)
+        # Mean and covariance of the rows give the mean and spread of any query's scores over the whole index
+        # exactly, in O(dimension^2), without scoring every row.
+        rows = self.vectors.astype(np.float64)
+        self._mean = rows.mean(axis=0) if len(rows) else np.zeros(dimension)
+        self._covariance = np.cov(rows, rowvar=False, bias=True) if len(rows) > 1 else np.zeros((dimension, dimension))
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -47,6 +52,11 @@ class VectorIndex:
         if len(rows) == 0:
             return np.empty(0, dtype=np.float32)
         return self.vectors[rows] @ normalise(query)[0]
+
+    def score_moments(self, query: np.ndarray) -> tuple[float, float]:
+        """Mean and standard deviation of the query's cosine scores over all rows."""
+        q = normalise(query)[0].astype(np.float64)
+        return float(q @ self._mean), float(np.sqrt(max(q @ self._covariance @ q, 0.0)))
 
     def save(self, path: Path) -> None:
         """A plain .npy file: readable without FAISS and independent of its on-disk format."""

@@ -161,6 +161,17 @@ def test_query_outside_the_corpus_vocabulary_is_ranked_by_dense_alone(index: Ind
     assert dense == sorted(dense, reverse=True)
 
 
+@pytest.mark.parametrize("rows", [1, 2, 40])
+def test_score_moments_equal_the_mean_and_spread_of_every_rows_score(rows: int) -> None:
+    generator = np.random.default_rng(rows)
+    vectors = VectorIndex(generator.normal(size=(rows, 16)), 16)
+    query = generator.normal(size=16)
+    scores = vectors.scores_for(query, np.arange(rows))
+    mean, std = vectors.score_moments(query)
+    assert mean == pytest.approx(float(scores.mean()), abs=1e-5)
+    assert std == pytest.approx(float(scores.std()), abs=1e-5)
+
+
 def test_parts_disagreeing_in_size_are_rejected() -> None:
     document = make_document("a", ["Et afsnit."])
     with pytest.raises(ValueError, match="disagree"):
