@@ -233,13 +233,15 @@ def match_topic(topic: str) -> list[str]:
     return [m.key for m in METRICS if m.key in broad]
 
 
+# The imperative or the noun asks for a comparison; "CJU sammenligner sig med ..." / "compares itself with" describes
+# what one unit does.
 _COMPARISON_CUES = re.compile(
-    r"sammenlign|på tværs|mellem (?:enhed|tilbud|afdeling|institution)|"
+    r"\bsammenlign(?:ing\w*)?\b|på tværs|mellem (?:enhed|tilbud|afdeling|institution)|"
     r"\b(?:alle|hver|de enkelte) (?:enhed|tilbud|afdeling|institution|aftale)(?:er|erne|en|et|s)?\b|"
     r"\bhvilke\b.*\bhar (?:enhederne|tilbuddene|afdelingerne|institutionerne)|"
     r"enhedernes|tilbuddenes|afdelingernes|"
     # "the unit price" is not a comparison; "the units" and "each unit" are.
-    r"\bcompar|\bacross\b|\bversus\b|\bvs\.?\s|\b(?:each|every|all) (?:units?|agreements?|services?)\b|"
+    r"\bcompare\b|\bcomparison|\bacross\b|\bversus\b|\bvs\.?\s|\b(?:each|every|all) (?:units?|agreements?|services?)\b|"
     r"\bthe (?:units|agreements)\b",
     re.IGNORECASE,
 )

@@ -19,7 +19,17 @@ from index.lexical import tokenize
 from index.search import Filters, Hit, Index
 from index.sentences import Sentence, SentenceVectors
 from ingest.metrics import find_metrics
-from service.figures import COUNTED, answers_figure, states_date, states_period
+from service.figures import (
+    COUNTED,
+    FREQUENCY_INTENT,
+    answers_figure,
+    asks_amount_or_share,
+    counted_in_words,
+    states_date,
+    states_frequency,
+    states_period,
+    states_time,
+)
 from service.glossary import glossary_words_at
 from service.language import danish_place_names, danish_search_text, detect_language
 
@@ -47,6 +57,11 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _WHEN = re.compile(r"\b(hvilket år|hvilken måned|which year|what year|which month)\b", re.IGNORECASE)
 # "Hvilken dato ...", "on what date ...": a year alone does not answer; a day does.
 _DATE_INTENT = re.compile(r"\b(dato\w*|date[ds]?|hvilken dag|which day)\b", re.IGNORECASE)
+# "Hvornår ...", "fra hvornår ...", "when ...", "by when ...": a point in time (a year, a day or a month).
+_TIME_INTENT = re.compile(
+    r"^\s*(?:(?:fra|siden|indtil|inden|senest) )?hvornår\b|^\s*(?:(?:since|until|by|from) )?when\b|\bhvornår\b",
+    re.IGNORECASE,
+)
 # "Hvor længe ...", "how long ...": a length of time or the point it runs to.
 _PERIOD_INTENT = re.compile(r"\b(hvor længe|how long|until when|indtil hvornår)\b", re.IGNORECASE)
 # A capitalised word inside the question, or an acronym: candidate names of units, places, documents.
@@ -54,7 +69,8 @@ _NAME = re.compile(r"(?<![\w])([A-ZÆØÅ][\wæøåÆØÅ&-]*[\wæøå]|[A-ZÆØ
 _NUMBER_INTENT = re.compile(
     r"\b(hvor (mange|meget|stor|høj|lav|længe)|måltal\w*|procent\w*|andel\w*|antal\w*|beløb\w*|budget\w*|"
     r"pladser|stykpris\w*|hvad er (målet|måltallet)|how (many|much|high|large|long|low)|percent\w*|rate|share|"
-    r"besparelse\w*|indtægt\w*|target|figure|number of|amount|budget|places|saving\w*|income|kr\.?)\b",
+    r"besparelse\w*|indtægt\w*|target|figure|number of|amount|budget|places|saving\w*|income|kr\.?|"
+    r"hvilken alder|hvor gammel|what age|how old)\b",
     re.IGNORECASE,
 )
 # "Den samlede indtægt", "i alt", "in total": the answer is a total row or sentence, not one of its parts.
@@ -107,8 +123,11 @@ class _Rules:
     wants_total: bool
     wants_year: bool
     wants_date: bool
+    wants_time: bool
     wants_period: bool
+    wants_frequency: bool
     counted: set[str]  # stems of what a "how many" question counts
+    counted_any: set[str]  # the same with units of measure ("gange", "år"): what a number word may count
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,7 @@ class Answerer:
             d.id: _words(f"{d.title} {d.unit} {d.organisation} {d.text}") for d in index.documents.values()
         }
         self._corpus_words = set().union(*self._document_words.values())
+        self._corpus_stems = {stem for word in self._corpus_words for stem in tokenize(word)}
         chunks = [chunk for document in index.documents.values() for chunk in document.chunks]
         self._document_frequency = Counter(term for chunk in chunks for term in set(tokenize(chunk.text)))
         self._chunk_count = max(1, len(chunks))
@@ -276,12 +296,15 @@ class Answerer:
         return _Rules(
             question=question,
             names=names,
-            wants_figure=bool(_NUMBER_INTENT.search(question)),
+            wants_figure=bool(_NUMBER_INTENT.search(question)) or asks_amount_or_share(question),
             wants_total=bool(_TOTAL.search(question)),
             wants_year=bool(_WHEN.search(question)),
             wants_date=bool(_DATE_INTENT.search(question)),
+            wants_time=bool(_TIME_INTENT.search(question)),
             wants_period=bool(_PERIOD_INTENT.search(question)),
-            counted=self._counted_stems(question),
+            wants_frequency=bool(FREQUENCY_INTENT.search(question)),
+            counted=self._counted_stems(question) - _MEASURE_WORDS,
+            counted_any=self._counted_stems(question),
         )
 
     def _may_quote(self, candidate: _Candidate, rules: _Rules) -> bool:
@@ -293,7 +316,9 @@ class Answerer:
             # "Hvor mange pladser er der på Kofoedsminde?": a figure about another unit is no answer, however
             # close its wording.
             return False
-        if rules.wants_figure and not answers_figure(rules.question, sentence.text):
+        if rules.wants_figure and not (
+            answers_figure(rules.question, sentence.text) or self._counts_in_words(rules, sentence.text)
+        ):
             return False  # a figure question is answered by a figure of the asked kind, or not at all
         if rules.wants_total and not _TOTAL.search(sentence.text):
             return False  # one part of a total is a wrong answer to "how much in all"
@@ -301,8 +326,12 @@ class Answerer:
             return False  # "hvilket år ...": the answer states a year
         if rules.wants_date and not states_date(sentence.text):
             return False
+        if rules.wants_time and not states_time(sentence.text):
+            return False  # "hvornår ...": the answer names a year, a day or a month
         if rules.wants_period and not states_period(sentence.text):
             return False
+        if rules.wants_frequency and not states_frequency(sentence.text):
+            return False  # "hvor ofte ...": a date or a count is no answer
         # "Hvor mange pladser": a figure of days in a section about places does not count places. The counted noun
         # must be in the sentence itself or in its table's column header.
         return not rules.counted or _mentions_any(
@@ -323,7 +352,14 @@ class Answerer:
         for match in COUNTED.finditer(question):
             words += glossary_words_at(question, match.start(1)) or [match.group(1)]
         stems = {stem for word in words for stem in tokenize(word)}
-        return {stem for stem in stems if stem in self._document_frequency and stem not in _MEASURE_WORDS}
+        return {stem for stem in stems if stem in self._document_frequency}
+
+    @staticmethod
+    def _counts_in_words(rules: _Rules, text: str) -> bool:
+        """ "Hvor mange fokusområder": "fem fokusområder" answers; a number word counting something else does not."""
+        return bool(rules.counted_any) and any(
+            _mentions_any(rules.counted_any, tokenize(word)) for word in counted_in_words(text)
+        )
 
     def _columns_of(self, sentence: Sentence) -> str:
         """The header row of the table a sentence is a row of ("Profession | Antal personer 2021 | Årsværk
@@ -357,7 +393,11 @@ class Answerer:
         return float(np.log(1 + self._chunk_count / (1 + df)))
 
     def _known(self, folded: str) -> bool:
-        return folded in self._corpus_words or _stem_in(folded, self._corpus_words)
+        if folded in self._corpus_words or _stem_in(folded, self._corpus_words):
+            return True
+        # "VSU-forløbene", "Nexus-parameteren": a hyphenated compound is known when each part is, inflected or not.
+        stems = tokenize(folded) if "-" in folded else []
+        return bool(stems) and all(stem in self._corpus_stems for stem in stems)
 
     def _year_covered(self, year: str, quote: Quote) -> bool:
         hit = quote.hit

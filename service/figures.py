@@ -38,6 +38,21 @@ _ADDRESS_END = re.compile(r"[A-Za-z]?(?:[,.;]|\s*$)")
 _BEFORE_TITLE = re.compile(r"(?:\.\d{1,2})*\.?\s?[A-ZÆØÅ]")
 
 
+# "fem fokusområder", "to gange om året", "seven themes": a count written as a word, and the word it counts.
+# Not "en"/"et"/"one": they are articles far more often than counts.
+_NUMBER_WORD = re.compile(
+    r"\b(?:to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|halvandet|"
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty)\s+([a-zæøå-]+)(?:\s+([a-zæøå-]+))?",
+    re.IGNORECASE,
+)
+
+
+def counted_in_words(text: str) -> list[str]:
+    """The words a number word may count in `text`: the next word, and the one after in case the next is an
+    adjective ("to evidensbaserede metoder" -> ["evidensbaserede", "metoder"])."""
+    return [word for match in _NUMBER_WORD.finditer(text) for word in match.groups() if word]
+
+
 def _figures(text: str) -> list[NumberMention]:
     """Figures a question can ask for: not bare years, law paragraphs, dates, ordinals ("3. niveau") or section
     numbers."""
@@ -58,6 +73,11 @@ def _figures(text: str) -> list[NumberMention]:
             )
         )
     ]
+
+
+def asks_amount_or_share(question: str) -> bool:
+    """ "Intern reguleringspris 2022?", "the share of ...": an amount or a share is asked for, whatever the wording."""
+    return bool(_MONEY_INTENT.search(question) or _PERCENT_INTENT.search(question))
 
 
 def answers_figure(question: str, text: str) -> bool:
@@ -103,3 +123,23 @@ def states_period(text: str) -> bool:
     """A length of time ("3 måneder") or the point a period runs to ("til og med juni 2016", "i 2017")."""
     mentions = find_numbers(text)
     return any(_is_duration(m, text) or m.is_year or m.measure == "dato" for m in mentions) or bool(_MONTH.search(text))
+
+
+# "Hvor ofte ...", "how often ...": the answer is a frequency, not a date or a count.
+FREQUENCY_INTENT = re.compile(r"\b(hvor (?:ofte|tit|hyppigt)|how (?:often|frequently))\b", re.IGNORECASE)
+_FREQUENCY = re.compile(
+    r"\b(?:hver|hvert|hvere|hvers|gange?|årlig\w*|halvårlig\w*|kvartalsvis|månedlig\w*|ugentlig\w*|daglig\w*|"
+    r"løbende|every|annual\w*|monthly|weekly|daily|times|once|twice)\b|\b(?:om|pr\.?|per|i) (?:året|år|måneden|måned|"
+    r"ugen|uge|dagen|dag|kvartalet)\b",
+    re.IGNORECASE,
+)
+
+
+def states_frequency(text: str) -> bool:
+    """How often something happens: "hvert andet år", "to gange om året", "månedligt"."""
+    return bool(_FREQUENCY.search(text))
+
+
+def states_time(text: str) -> bool:
+    """A point in time: a year, a day or a month."""
+    return bool(_MONTH.search(text)) or any(m.is_year or m.measure == "dato" for m in find_numbers(text))

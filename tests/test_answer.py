@@ -15,7 +15,7 @@ from index.sentences import document_sentences, load_sentence_vectors
 from ingest.documents import Chunk, Document, Section
 from service import answer as answer_module
 from service.answer import CANDIDATES, Answerer
-from service.figures import answers_figure, states_date, states_period
+from service.figures import answers_figure, states_date, states_frequency, states_period, states_time
 from service.language import danish_place_names, danish_search_text
 from tests.test_search import make_document, make_index
 
@@ -76,10 +76,13 @@ def test_a_total_question_prefers_the_total_over_a_part(tmp_path: Path) -> None:
         # A translated unit name beside one the agreements know is a translation, not an unknown unit.
         ("What saving must the Disability Centre (SHC) achieve?", "en", []),
         ("Hvilken besparelse skal Disability Centre (SHC) nå?", "da", ["Disability Centre"]),
+        # A hyphenated compound inflected differently from the text is known when each part is.
+        ("Hvornår spares SHC-besparelserne?", "da", []),
+        ("Hvad spares i SHC-Nordvest?", "da", ["SHC-Nordvest"]),
     ],
 )
 def test_unknown_names(tmp_path: Path, question: str, language: str, unknown: list[str]) -> None:
-    document = make_document("a", ["SHC skal spare 7,3 mio. kr. i 2016."], unit="SHC")
+    document = make_document("a", ["SHC skal spare 7,3 mio. kr. i 2016. Besparelse på SHC."], unit="SHC")
     assert make_answerer([document], tmp_path).unknown_names(question, language) == unknown
 
 
@@ -215,3 +218,45 @@ def test_an_english_count_is_checked_through_the_glossary(tmp_path: Path) -> Non
 )
 def test_date_and_period_questions_need_a_day_or_a_time(text: str, date: bool, period: bool) -> None:
     assert (states_date(text), states_period(text)) == (date, period)
+
+
+@pytest.mark.parametrize(
+    ("text", "frequency", "time"),
+    [
+        ("Sundhedstjekket gentages som udgangspunkt hvert andet år.", True, False),
+        ("Der følges op to gange årligt.", True, False),
+        ("Lederne følger sygefraværet månedligt.", True, False),
+        ("Med virkning fra 1. januar 2022 skal lægerne tilbyde tjek.", False, True),
+        ("Først i 2017 vil der være materiale nok.", False, True),
+        ("Materialet vurderes af centerchefen.", False, False),
+    ],
+)
+def test_frequency_and_when_questions_need_a_frequency_or_a_point_in_time(
+    text: str, frequency: bool, time: bool
+) -> None:
+    assert (states_frequency(text), states_time(text)) == (frequency, time)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Hvor ofte tilbydes sundhedstjek på Åbo?", "Åbo tilbyder sundhedstjek hvert andet år."),
+        ("Hvornår begyndte Åbo med sundhedstjek?", "Åbo begyndte med sundhedstjek 1. januar 2022."),
+        ("When did Åbo start the health checks?", "Åbo begyndte med sundhedstjek 1. januar 2022."),
+        ("Hvor mange temaer har kvalitetsmodellen på Åbo?", "Kvalitetsmodellen på Åbo har syv temaer."),
+        ("Intern reguleringspris på Åbo?", None),
+    ],
+)
+def test_the_question_word_decides_what_kind_of_sentence_answers(
+    tmp_path: Path, question: str, expected: str | None
+) -> None:
+    document = make_document(
+        "a",
+        [
+            "Åbo begyndte med sundhedstjek 1. januar 2022. Åbo tilbyder sundhedstjek hvert andet år. "
+            "Sundhedstjek på Åbo vurderes af lægen. Kvalitetsmodellen på Åbo har syv temaer. "
+            "Kvalitetsmodellen på Åbo bruges i to tilbud. Reguleringsprisen på Åbo er fastsat for 2022:"
+        ],
+        unit="Åbo",
+    )
+    assert quoted(make_answerer([document], tmp_path), question) == expected

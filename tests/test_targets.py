@@ -163,6 +163,10 @@ def test_topics_match_metrics_across_inflection_and_language(topic: str, keys: l
         ("Compare parking targets across units", "parking"),
         ("Hvad er måltallet for sygefravær på Bakkegården?", None),
         ("What is the sick leave target for CJU?", None),
+        ("Give me a comparison of the sick leave targets", "sick leave"),
+        ("Sammenligning af trivselsmål", "trivselsmål"),
+        ("What did the municipality score on well-being, the figure CJU compares itself with?", None),
+        ("Hvilket tal for trivsel sammenligner CJU sig med?", None),
     ],
 )
 def test_comparison_questions_yield_their_topic(question: str, topic: str | None) -> None:
