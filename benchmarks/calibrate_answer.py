@@ -58,6 +58,7 @@ def main() -> None:
             flag = "RIGHT" if right else ("unans" if not q["answerable"] else "wrong")
             print(
                 f"{q['id']} {result.language} {flag:5} dense={choice.dense:.3f} overlap={choice.overlap:.2f} "
+                f"subject={'-' if choice.subject is None else f'{choice.subject:.2f}'} "
                 f"{q['question'][:80]}"
             )
 

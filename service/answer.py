@@ -31,7 +31,7 @@ from service.figures import (
     states_time,
 )
 from service.glossary import glossary_words_at
-from service.language import danish_place_names, danish_search_text, detect_language
+from service.language import danish_place_names, danish_search_text, danish_words_for, detect_language
 
 # Candidate passages considered for the quote; more than the user's top_k so a right sentence in the 6th
 # passage can still win.
@@ -70,13 +70,20 @@ _NUMBER_INTENT = re.compile(
     r"\b(hvor (mange|meget|stor|høj|lav|længe)|måltal\w*|procent\w*|andel\w*|antal\w*|beløb\w*|budget\w*|"
     r"pladser|stykpris\w*|hvad er (målet|måltallet)|how (many|much|high|large|long|low)|percent\w*|rate|share|"
     r"besparelse\w*|indtægt\w*|target|figure|number of|amount|budget|places|saving\w*|income|kr\.?|"
-    r"hvilken alder|hvor gammel|what age|how old)\b",
+    r"hvilken alder|hvor gammel|what age|how old|score\w*)\b",
     re.IGNORECASE,
 )
 # "Den samlede indtægt", "i alt", "in total": the answer is a total row or sentence, not one of its parts.
 _TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*|in all)\b", re.IGNORECASE)
 # Units of measure, not things counted ("hvor mange procent", "how many kroner").
 _MEASURE_WORDS = frozenset(tokenize("procent procentpoint kroner kr mio timer dage uger måneder år gange percent"))
+# Words of questions that say what kind of answer is wanted, not what it is about.
+_GENERIC = frozenset(
+    tokenize(
+        "mål måltal målsætning målet antal antallet procent andel år året tal beløb samlet alt hvor mange meget stor "
+        "hvilken hvilke hvem hvad hvornår hvordan hvorfor ofte længe skal har være blev kr mio aftale aftalen"
+    )
+)
 # Capitalised words that are not names (question openers, generic nouns staff capitalise).
 _NOT_NAMES = frozenset(
     """hvad hvilke hvilken hvor hvordan hvornår hvorfor hvem er og i what which who when where why how is are
@@ -103,6 +110,7 @@ class Choice:
     dense: float  # cosine of question and sentence (with its heading)
     overlap: float  # idf-weighted share of the question's terms found in the sentence or its heading
     metric_ok: bool  # the sentence or its heading names the metric the question asks about (if any)
+    subject: float | None = None  # idf-weighted share of the question's subject words found; None: no subject words
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,8 @@ class _Rules:
     wants_frequency: bool
     counted: set[str]  # stems of what a "how many" question counts
     counted_any: set[str]  # the same with units of measure ("gange", "år"): what a number word may count
+    subject: frozenset[str] = frozenset()  # what the question is about, in the agreements' words
+    metrics: frozenset[str] = frozenset()  # keys of the metrics the question asks about
 
 
 @dataclass(frozen=True)
@@ -255,6 +265,8 @@ class Answerer:
         total = sum(q_weights.values()) or 1.0
         q_metrics = {m.key for m in find_metrics(question)}
         rules = self._rules(question)
+        subject = rules.subject
+        subject_total = sum(self._idf(t) for t in subject)
         candidates = [
             _Candidate(hit, row, rank, self.sentences.sentences[row])
             for rank, hit in enumerate(hits[:SENTENCE_PASSAGES])
@@ -276,24 +288,32 @@ class Answerer:
             # The asked metric must be named by the sentence, or by its headings when the sentence names no other
             # metric: "Måltallet for sygefravær ..." under a heading about recruitment answers no recruitment question.
             own = {m.key for m in find_metrics(sentence.text)}
-            metric_ok = not q_metrics or bool(
-                q_metrics & own if own else q_metrics & {m.key for m in find_metrics(heading)}
-            )
+            named = q_metrics & own if own else q_metrics & {m.key for m in find_metrics(heading)}
+            metric_ok = not q_metrics or bool(named)
             score = (
                 W_DENSE * float(cos)
                 + W_OVERLAP * overlap
                 + W_CONTEXT * context
-                + (W_METRIC if q_metrics and metric_ok else 0.0)
+                # "role clarity in the well-being survey": the sentence naming both beats one naming the survey only.
+                + (W_METRIC * len(named) / len(q_metrics) if q_metrics else 0.0)
                 - W_RANK * candidate.rank / SENTENCE_PASSAGES
             )
             if best is None or score > best[0]:
                 quote = Quote(hit=hit, text=sentence.text, start=sentence.start, end=sentence.end, score=score)
-                best = (score, Choice(quote, float(cos), overlap + context, metric_ok))
+                found = terms | context_terms
+                covered = (
+                    sum(self._idf(t) for t in subject if _shares_subject({t}, found)) / subject_total
+                    if subject_total
+                    else None
+                )
+                best = (score, Choice(quote, float(cos), overlap + context, metric_ok, covered))
         return best[1] if best else None
 
     def _rules(self, question: str) -> _Rules:
         names = [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
         return _Rules(
+            subject=frozenset(self._subject_terms(question, names)),
+            metrics=frozenset(m.key for m in find_metrics(question)),
             question=question,
             names=names,
             wants_figure=bool(_NUMBER_INTENT.search(question)) or asks_amount_or_share(question),
@@ -307,6 +327,19 @@ class Answerer:
             counted_any=self._counted_stems(question),
         )
 
+    def _subject_terms(self, question: str, names: list[str]) -> set[str]:
+        """What the question is about, in the agreements' words: its content terms without the names of units,
+        question words, figures and words every agreement uses ("mål", "år"). An English question's own words
+        never occur in Danish text; its subject is the Danish words for its metric and domain terms."""
+        if detect_language(question) == "en":
+            question = " ".join(danish_words_for(question))
+        named = {t for name in names for t in tokenize(name)}
+        return {
+            t
+            for t in tokenize(question)
+            if not t[0].isdigit() and t not in named and t not in _GENERIC and t in self._document_frequency
+        }
+
     def _may_quote(self, candidate: _Candidate, rules: _Rules) -> bool:
         """Whether a sentence can answer the question at all; the score only ranks those that can."""
         sentence = candidate.sentence
@@ -316,6 +349,8 @@ class Answerer:
             # "Hvor mange pladser er der på Kofoedsminde?": a figure about another unit is no answer, however
             # close its wording.
             return False
+        if rules.subject and not self._on_subject(rules, sentence):
+            return False  # a sentence that shares none of what the question is about answers something else
         if rules.wants_figure and not (
             answers_figure(rules.question, sentence.text) or self._counts_in_words(rules, sentence.text)
         ):
@@ -336,6 +371,15 @@ class Answerer:
         # must be in the sentence itself or in its table's column header.
         return not rules.counted or _mentions_any(
             rules.counted, tokenize(f"{sentence.text} {self._columns_of(sentence)}")
+        )
+
+    def _on_subject(self, rules: _Rules, sentence: Sentence) -> bool:
+        """The sentence, its headings or its column names share a subject word, or the sentence itself names the
+        asked metric by another of its names ("UTH-sager" for "utilsigtede hændelser"). A heading naming the metric
+        is not enough: "Økonomi" heads many sentences about other money than the asked budget."""
+        text = f"{sentence.text} {sentence.context} {self._columns_of(sentence)}"
+        return _shares_subject(rules.subject, tokenize(text)) or bool(
+            rules.metrics & {m.key for m in find_metrics(sentence.text)}
         )
 
     def _about(self, names: list[str], hit: Hit, sentence: Sentence) -> bool:
@@ -465,6 +509,12 @@ def _mentions_any(stems: set[str], tokens: list[str]) -> bool:
         for stem in stems
         for token in tokens
     )
+
+
+def _shares_subject(stems: frozenset[str] | set[str], tokens: list[str] | set[str]) -> bool:
+    """A subject word occurs as a word or inside a compound, head or modifier: "beskæftigelse" is what
+    "beskæftigelsesindsats" is about as much as "beskyttet beskæftigelse"."""
+    return any(stem == token or (len(stem) >= 4 and stem in token) for stem in stems for token in tokens)
 
 
 def _frame(quotes: tuple[Quote, ...], language: str) -> str:

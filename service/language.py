@@ -64,7 +64,12 @@ def danish_search_text(text: str) -> str:
     if detect_language(text) != "en":
         return text
     text = danish_place_names(text)
-    labels = {hit.key for hit in find_metrics(text)}
-    extra = [metric.label_da.lower() for metric in METRICS if metric.key in labels]
-    extra += [term for term in danish_terms(text) if term not in extra]
+    extra = danish_words_for(text)
     return f"{text} ({', '.join(extra)})" if extra else text
+
+
+def danish_words_for(english: str) -> list[str]:
+    """The Danish names of the metrics an English text asks about, then the glossary's words for its domain terms."""
+    labels = {hit.key for hit in find_metrics(english)}
+    words = [metric.label_da.lower() for metric in METRICS if metric.key in labels]
+    return words + [term for term in danish_terms(english) if term not in words]
