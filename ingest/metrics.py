@@ -65,7 +65,13 @@ METRICS: tuple[Metric, ...] = (
         ("%", "point"),
     ),
     Metric(
-        "rolleklarhed", "Rolleklarhed", "Role clarity", ("rolleklarhed", "role clarity"), (), ("%", "point")
+        "rolleklarhed",
+        "Rolleklarhed",
+        "Role clarity",
+        ("rolleklarhed", "role clarity"),
+        # The well-being survey measures role clarity too: a topic naming the survey covers it.
+        ("trivselsundersøgelse", "trivselsmåling", "well-being survey", "wellbeing survey"),
+        ("%", "point"),
     ),
     Metric(
         "personaleomsaetning",
@@ -225,12 +231,19 @@ def find_metrics(text: str) -> list[MetricHit]:
 def match_topic(topic: str) -> list[str]:
     """Metric keys a topic names, in table order: "sygefraværsmålene" -> ["sygefravaer"], "fravær" ->
     ["sygefravaer", "samlet_fravaer"], "sick-leave targets" -> ["sygefravaer"]. Empty when none."""
-    # A specific term wins: "sygefravær" names sick leave only, though it contains the broader "fravær".
-    specific = {hit.key for hit in _hits(topic, _TEXT_PATTERNS)}
+    # A specific term wins over a broader word inside it: "sygefravær" names sick leave only, though it contains
+    # "fravær". A broader word around a specific term names more: "trivselsundersøgelse" is the survey that
+    # measures well-being and role clarity, not only the "trivsel" it starts with.
+    specific = _hits(topic, _TEXT_PATTERNS)
+    broad = _hits(topic, _TOPIC_PATTERNS)
     if specific:
-        return [m.key for m in METRICS if m.key in specific]
-    broad = {hit.key for hit in _hits(topic, _TOPIC_PATTERNS)}
-    return [m.key for m in METRICS if m.key in broad]
+        broad = [b for b in broad if any(_extends(b, s) for s in specific)]
+    keys = {hit.key for hit in (*specific, *broad)}
+    return [m.key for m in METRICS if m.key in keys]
+
+
+def _extends(outer: MetricHit, inner: MetricHit) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end and outer.end - outer.start > inner.end - inner.start
 
 
 # The imperative or the noun asks for a comparison; "CJU sammenligner sig med ..." / "compares itself with" describes
