@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,10 +207,33 @@ def fmt(value: float) -> str:
 # ---------------------------------------------------------------- server and HTTP
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_healthy(
+    base: str,
+    process: subprocess.Popen,
+    timeout: float,
+    log: Callable[[], str] = lambda: "",
+    interval: float = 0.5,
+) -> None:
+    """Poll `base`/health until it answers 200. Raises RuntimeError with the tail of `log()` when the process exits
+    first or `timeout` seconds pass; stopping the process is the caller's. Shared by the benchmark server, the test
+    server and the test LLM server."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{base}: server exited with {process.returncode}:\n{log()}")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    raise RuntimeError(f"{base}: server not healthy after {timeout:g} s:\n{log()}")
 
 
 @contextmanager
@@ -219,14 +242,15 @@ def server(url: str | None) -> Iterator[str]:
     if url:
         yield url.rstrip("/")
         return
-    port = _free_port()
+    port = free_port()
     command = ["aftaler"] if shutil.which("aftaler") else [sys.executable, "-m", "service.cli"]
     command += ["serve", "--host", "127.0.0.1", "--port", str(port)]
     log = tempfile.NamedTemporaryFile("w+", prefix="aftaler-bench-", suffix=".log", delete=False)
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process, Path(log.name))
+        print(f"starting server at {base} (log: {log.name}) ...", file=sys.stderr)
+        wait_healthy(base, process, STARTUP_SECONDS, lambda: Path(log.name).read_text()[-3000:], interval=1)
         yield base
     finally:
         if process.poll() is None:
@@ -236,21 +260,6 @@ def server(url: str | None) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         log.close()
-
-
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    print(f"starting server at {base} (log: {log}) ...", file=sys.stderr)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"server not healthy after {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
 
 
 def post(client: httpx.Client, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:

@@ -7,22 +7,14 @@ model is cached in the repository's data/models (or AFTALER_MODELS_DIR) so later
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
+from benchmarks.common import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 900  # a fresh machine converts the model and embeds the corpus first
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LiveServer:
@@ -48,18 +40,11 @@ class LiveServer:
         )
 
     def wait(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"server did not answer /health within {STARTUP_SECONDS} s:\n{self.log()}")
+        try:
+            wait_healthy(self.url, self.process, STARTUP_SECONDS, self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def log(self) -> str:
         self._log.flush()

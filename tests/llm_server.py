@@ -13,11 +13,8 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _READY_PREFIX = "LISTENING "
@@ -61,16 +58,14 @@ class LocalLLMServer:
         return server
 
     def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"llama.cpp server at {self.base_url} not healthy after {timeout:g} s")
+        # Imported here: this file is also the child's entry point, run without the repository on sys.path.
+        from benchmarks.common import wait_healthy
+
+        try:
+            wait_healthy(self.base_url, self.process, timeout, interval=0.2)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.process.poll() is None:
