@@ -89,7 +89,8 @@ _NOT_NAMES = frozenset(
     """hvad hvilke hvilken hvor hvordan hvornår hvorfor hvem er og i what which who when where why how is are
     does do the in for and compare sammenlign kommune kommunes region regionen kommunen aftale aftalen
     institutionsaftale udviklingsaftale driftsaftale virksomhedsplan danish english denmark danmark
-    og or if can could please tell list give find show""".split()
+    og or if can could please tell list give find show byråd byrådet byrådets kommunalbestyrelse kommunalbestyrelsen
+    regionsråd regionsrådet municipality council city""".split()
 )
 
 
