@@ -142,11 +142,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         from service.compare import format_table
 
         print(format_table([row.model_dump() for row in response.rows]))
+    english = response.language == "en"
+    source, page, closest = ("Source", "p.", "Closest passages") if english else ("Kilde", "s.", "Nærmeste passager")
     for citation in response.citations:
         hit = next(p for p in response.passages if p.id == citation.passage_id)
-        print(f"\nKilde: {hit.document_title} > {hit.section}" + (f", s. {hit.page}" if hit.page else ""))
+        print(f"\n{source}: {hit.document_title} > {hit.section}" + (f", {page} {hit.page}" if hit.page else ""))
     if not response.answered and response.passages:
-        print("\nNærmeste passager:")
+        print(f"\n{closest}:")
         _print_passages(response.passages[:3])
     return 0
 

@@ -1,0 +1,79 @@
+"""The `aftaler` command end to end, in-process, with the real model over the live server's index (built once
+for the session); the CLI only reads it here."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from service.cli import EXIT_USAGE, main
+from service.config import get_settings
+from tests.live_server import REPO, LiveServer
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def aftaler(
+    live_server: LiveServer, live_data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Run]:
+    monkeypatch.setenv("AFTALER_DATA_DIR", str(live_data_dir))
+    monkeypatch.setenv("AFTALER_MODELS_DIR", os.environ.get("AFTALER_MODELS_DIR", str(REPO / "data" / "models")))
+    monkeypatch.setenv("AFTALER_CORPUS_DIR", str(REPO / "corpus"))
+    monkeypatch.delenv("AFTALER_LLM_URL", raising=False)
+    get_settings.cache_clear()
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_ask_json_has_the_api_shape_and_a_verbatim_quote(aftaler: Run) -> None:
+    code, out, _ = aftaler("ask", "Hvad er måltallet for sygefravær på Bakkegården?", "--json")
+    response = json.loads(out)
+    assert code == 0 and response["answered"]
+    assert {"question", "answered", "answer", "citations", "passages"} <= set(response)
+    citation = response["citations"][-1]
+    passage = next(p for p in response["passages"] if p["id"] == citation["passage_id"])
+    assert citation["quote"] in passage["text"] and "8 %" in citation["quote"]
+
+
+def test_ask_in_english_prints_the_answer_and_its_source_in_english(aftaler: Run) -> None:
+    code, out, _ = aftaler("ask", "What is the sick-leave target for Bakkegården?")
+    assert code == 0
+    assert out.startswith("According to") and "8 %" in out
+    assert "\nSource: " in out and "Kilde:" not in out
+
+
+def test_ask_about_something_the_corpus_does_not_say_refuses_and_shows_the_closest_passages(aftaler: Run) -> None:
+    code, out, _ = aftaler("ask", "Hvad er måltallet for sygefravær på Solbakken?")
+    assert code == 0
+    assert out.startswith("Det kan jeg ikke finde i aftalerne") and "Nærmeste passager:" in out
+
+
+def test_search_prints_ranked_passages_with_their_source(aftaler: Run) -> None:
+    code, out, _ = aftaler("search", "sygefravær Bakkegården", "--top-k", "3")
+    assert code == 0
+    assert [line[:3] for line in out.splitlines() if line.startswith("[")] == ["[1]", "[2]", "[3]"]
+    assert "Bakkegården" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("ask", "   "), "question"),
+        (("search", "sygefravær", "--top-k", "0"), "top_k"),
+    ],
+)
+def test_bad_input_exits_with_a_usage_error_naming_the_field(aftaler: Run, argv: tuple[str, ...], named: str) -> None:
+    code, out, err = aftaler(*argv)
+    assert code == EXIT_USAGE and out == ""
+    assert err.startswith("aftaler: error:") and named in err and "Traceback" not in err
