@@ -128,6 +128,8 @@ class _Rules:
 
     question: str
     names: list[str]  # known names the sentence must be about
+    subject: frozenset[str]  # what the question is about, in the agreements' words
+    metrics: frozenset[str]  # keys of the metrics the question asks about
     wants_figure: bool
     wants_total: bool
     wants_year: bool
@@ -137,8 +139,6 @@ class _Rules:
     wants_frequency: bool
     counted: set[str]  # stems of what a "how many" question counts
     counted_any: set[str]  # the same with units of measure ("gange", "år"): what a number word may count
-    subject: frozenset[str] = frozenset()  # what the question is about, in the agreements' words
-    metrics: frozenset[str] = frozenset()  # keys of the metrics the question asks about
 
 
 @dataclass(frozen=True)
@@ -264,9 +264,8 @@ class Answerer:
     def _best_quote(self, question: str, hits: list[Hit]) -> Choice | None:
         q_weights = {t: self._idf(t) for t in _content_terms(question)}
         total = sum(q_weights.values()) or 1.0
-        q_metrics = {m.key for m in find_metrics(question)}
         rules = self._rules(question)
-        subject = rules.subject
+        q_metrics, subject = rules.metrics, rules.subject
         subject_total = sum(self._idf(t) for t in subject)
         candidates = [
             _Candidate(hit, row, rank, self.sentences.sentences[row])
@@ -313,10 +312,10 @@ class Answerer:
     def _rules(self, question: str) -> _Rules:
         names = [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
         return _Rules(
-            subject=frozenset(self._subject_terms(question, names)),
-            metrics=frozenset(m.key for m in find_metrics(question)),
             question=question,
             names=names,
+            subject=frozenset(self._subject_terms(question, names)),
+            metrics=frozenset(m.key for m in find_metrics(question)),
             wants_figure=bool(_NUMBER_INTENT.search(question)) or asks_amount_or_share(question),
             wants_total=bool(_TOTAL.search(question)),
             wants_year=bool(_WHEN.search(question)),
