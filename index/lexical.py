@@ -36,14 +36,23 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _STEMMER = Stemmer.Stemmer("danish")
 
 _DF_FILE = "document_frequency.json"
+# Recorded in the index manifest; bump when `tokenize` changes, so an update rebuilds the stored BM25 index from the
+# stored chunks (nothing is re-embedded).
+TOKENIZER_VERSION = "3"
+# "budget- ramme", "Arbejds- vederlag": a word broken at a line end in the source PDF. "døgn- og ugeplaner" is a
+# suspended compound, not a broken word.
+_BROKEN_WORD = re.compile(r"[^\W\d_]+- (?!(?:og|eller|samt|til|som|and|or)\b)[a-zæøå][^\W\d_]*")
 
 
 def tokenize(text: str) -> list[str]:
     """Index/query terms of `text`, in order. Numbers are not stemmed; a number with separators also yields
-    its parts and, when written with a decimal comma, the same number with a point so "4,5" and "4.5" meet."""
+    its parts and, when written with a decimal comma, the same number with a point so "4,5" and "4.5" meet.
+    A word broken by a hyphen at a line end also yields the whole word, after its parts: "budget- ramme" meets
+    "budgetramme", and "PLO- overenskomstperioden" still meets "PLO-overenskomstperiode"."""
     tokens: list[str] = []
     words: list[str] = []
-    for match in _TOKEN.finditer(text.casefold()):
+    rejoined = " ".join(match.group().replace("- ", "") for match in _BROKEN_WORD.finditer(text))
+    for match in _TOKEN.finditer(f"{text} {rejoined}".casefold() if rejoined else text.casefold()):
         token = match.group()
         if token[0].isdigit():
             tokens.append(token)

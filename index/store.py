@@ -19,6 +19,7 @@ import numpy as np
 
 from index.embed import Embedder, embed_in_batches
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from index.lexical import TOKENIZER_VERSION
 from index.search import Index
 from index.serialize import (
     FORMAT_VERSION,
@@ -185,6 +186,8 @@ def update_index(
     same_model = old_manifest is not None and old_manifest.get("model") == lazy.name
     # New extraction rules (extras_version) re-derive the extras from stored documents; nothing is re-embedded.
     same_extras = old_manifest is not None and old_manifest.get("extras_version", "") == extras_version
+    # A new tokenizer rebuilds the BM25 index from the stored chunks when the folder is rewritten below.
+    same_lexical = old_manifest is not None and old_manifest.get("lexical_version", "") == TOKENIZER_VERSION
     old_by_path = {s.path: s for s in old}
     kept = [
         replace(s, vectors=s.vectors if same_model else None, extras=s.extras if same_extras else None)
@@ -218,7 +221,7 @@ def update_index(
     removed = sum(1 for path in old_by_path if path not in hashes)
     unchanged = len(kept)
     untouched = old_manifest is not None and [s.manifest_entry() for s in stored] == old_manifest["documents"]
-    if untouched and same_extras and all(s.vectors is not None for s in stored):
+    if untouched and same_extras and same_lexical and all(s.vectors is not None for s in stored):
         return BuildReport(0, 0, 0, unchanged, failures, 0, time.perf_counter() - started)
     embedded = _commit(
         index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify, extras_version
@@ -294,6 +297,7 @@ def _commit(
         "dimension": dimension,
         "chunking_version": chunking_version,
         "extras_version": extras_version,
+        "lexical_version": TOKENIZER_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "chunks": sum(len(s.document.chunks) for s in with_vectors),
     }

@@ -39,6 +39,23 @@ def test_stopwords_are_dropped() -> None:
     assert tokenize("what is the target") == tokenize("target")
 
 
+@pytest.mark.parametrize(
+    ("text", "also"),
+    [
+        ("Samlet budget- ramme", "budgetramme"),
+        ("Arbejds- vederlag", "arbejdsvederlag"),
+        ("PLO- overenskomstperioden", "PLO-overenskomstperiode"),
+    ],
+)
+def test_a_word_broken_by_a_hyphen_at_a_line_end_also_counts_as_the_whole_word(text: str, also: str) -> None:
+    assert set(tokenize(also)) <= set(tokenize(text))
+
+
+@pytest.mark.parametrize("text", ["døgn- og ugeplaner", "Social- og Handicapcentret", "mål - næste skridt"])
+def test_suspended_compounds_and_dashes_are_not_broken_words(text: str) -> None:
+    assert tokenize(text) == tokenize(text.replace("-", " "))
+
+
 def test_punctuation_and_table_pipes_are_not_tokens() -> None:
     assert tokenize("Mål | Indikator | Måltal") == tokenize("mål indikator måltal")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index import store
 from index.embed import HashEmbedder
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.serialize import document_from_dict, document_to_dict
@@ -317,6 +318,20 @@ def test_new_extras_version_rederives_extras_without_parsing_or_embedding(corpus
     assert ingest.paths == [] and embedder.embedded == []
     goals = load_index(tmp_path / "index", HashEmbedder()).extras["goals"]
     assert all(g["text"].isupper() for g in goals) and len(goals) == 2
+
+
+def test_new_tokenizer_rebuilds_the_lexical_index_without_parsing_or_embedding(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    update(corpus, tmp_path / "index", CountingEmbedder())
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["lexical_version"] == store.TOKENIZER_VERSION
+    monkeypatch.setattr(store, "TOKENIZER_VERSION", "next")
+    embedder, ingest = CountingEmbedder(), CountingIngest()
+    update(corpus, tmp_path / "index", embedder, ingest)
+    assert ingest.paths == [] and embedder.embedded == []
+    assert json.loads(manifest_path.read_text())["lexical_version"] == "next"
 
 
 def test_build_index_requires_extras_to_name_their_document(tmp_path: Path, corpus: Path) -> None:
