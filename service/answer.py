@@ -164,6 +164,7 @@ class Answerer:
             d.id: _words(f"{d.title} {d.unit} {d.organisation} {d.text}") for d in index.documents.values()
         }
         self._corpus_words = set().union(*self._document_words.values())
+        self._leading_names = {d.id: leading_names(d.text) for d in index.documents.values()}
         self._corpus_stems = {stem for word in self._corpus_words for stem in tokenize(word)}
         chunks = [chunk for document in index.documents.values() for chunk in document.chunks]
         self._document_frequency = Counter(term for chunk in chunks for term in set(tokenize(chunk.text)))
@@ -253,7 +254,7 @@ class Answerer:
         names = {name for name in names if self._document_count(name) <= max(1, len(self.index.documents) // 2)}
         named = set()
         for doc in self.index.documents.values():
-            label_words = _words(f"{doc.title} {doc.unit}")
+            label_words = _words(f"{doc.title} {doc.unit}") | self._leading_names[doc.id]
             if any(name in label_words or _stem_in(name, label_words) for name in names):
                 named.add(doc.id)
         return named
@@ -384,7 +385,11 @@ class Answerer:
 
     def _about(self, names: list[str], hit: Hit, sentence: Sentence) -> bool:
         document = self.index.documents.get(hit.document_id)
-        label = f"{document.title} {document.unit} {document.organisation}" if document else hit.document_title
+        label = (
+            f"{document.title} {document.unit} {document.organisation} {' '.join(self._leading_names[document.id])}"
+            if document
+            else hit.document_title
+        )
         # Stems on both sides: "Socialområdet" is named in "Socialområdets målsætninger".
         stems = set(tokenize(f"{sentence.text} {sentence.context} {hit.section} {self._columns_of(sentence)} {label}"))
         return all(set(tokenize(name)) <= stems for name in names)
@@ -484,6 +489,23 @@ def question_names(question: str) -> list[str]:
             names.append(word)
         last_end = match.end()
     return names
+
+
+# A name the document is about stands on its first page and recurs; a unit named once in a list of related
+# documents does not.
+LEAD_CHARS = 1500
+MIN_MENTIONS = 4
+
+
+def leading_names(text: str) -> set[str]:
+    """Names (casefolded) that a document is about though its metadata may miss them: on its first page and
+    mentioned at least MIN_MENTIONS times ("Kærkommen" on the cover of a report titled "Tilsynsrapport for ...")."""
+    counts = Counter(name.casefold() for name in _NAME.findall(text))
+    return {
+        name.casefold()
+        for name in _NAME.findall(text[:LEAD_CHARS])
+        if counts[name.casefold()] >= MIN_MENTIONS and name.casefold() not in _NOT_NAMES
+    }
 
 
 def _words(text: str) -> set[str]:

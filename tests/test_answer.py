@@ -288,3 +288,14 @@ def test_a_sentence_sharing_nothing_of_what_is_asked_is_not_quoted(
     other = make_document("b", ["Ventetiden på Solbo er 3 uger."], unit="Solbo")
     answer = make_answerer([document, other], tmp_path).answer(question)
     assert (answer.quotes[-1].text if answer.answered else None) == expected
+
+
+def test_a_unit_named_on_the_first_page_and_throughout_counts_as_what_the_document_is_about(tmp_path: Path) -> None:
+    """Real reports often have a generic title ("Tilsynsrapport for ...") and name the unit on the cover only."""
+    cover = "Tilsynsrapport for leverandør. Åbo. Relaterede dokumenter: Solbo. Uanmeldt tilsyn på Åbo."
+    facts = "Tilsynet omfatter 5 borgere. Åbo har 2 ledere. Åbo blev besøgt i august."
+    document = make_document("a", [cover, facts], unit="")
+    answerer = make_answerer([document], tmp_path)
+    assert quoted(answerer, "Hvor mange borgere omfattede tilsynet hos Åbo?") == "Tilsynet omfatter 5 borgere."
+    # Named once in a list of related documents: not what the report is about.
+    assert quoted(answerer, "Hvor mange borgere omfattede tilsynet hos Solbo?") is None
