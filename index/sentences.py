@@ -25,7 +25,7 @@ from ingest.statements import split_statements
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 64
 # Part of every cache key: bump when document_sentences changes, so cached vectors are not matched to new spans.
-SENTENCE_VERSION = "3"
+SENTENCE_VERSION = "4"
 
 
 @dataclass(frozen=True)

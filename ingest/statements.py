@@ -48,12 +48,11 @@ def split_statements(document: Document) -> Iterator[Statement]:
     regions = [(s.start, s.end, s.heading_path) for s in document.sections] or [(0, len(document.text), ())]
     for region_start, region_end, heading_path in regions:
         lead = ""
-        for line in re.finditer(r"[^\n]+", document.text[region_start:region_end]):
-            raw = line.group(0)
+        for line_start, raw in _logical_lines(document.text[region_start:region_end]):
             if not raw.strip():
                 lead = ""
                 continue
-            start = region_start + line.start()
+            start = region_start + line_start
             if not _BULLET.match(raw):
                 lead = ""
             for piece_start, piece_end in _pieces(raw):
@@ -64,6 +63,35 @@ def split_statements(document: Document) -> Iterator[Statement]:
             stripped = raw.strip(TRIM)
             if stripped.endswith(":") and len(stripped) < 200:
                 lead = stripped
+
+
+# A PDF wraps a sentence over lines: a line that does not end a sentence, followed by one that starts in lower case,
+# continues it ("Tilsynet gennemføres på hverdage i" / "dagtimerne.").
+_CONTINUES = re.compile(r"[a-zæøå]")
+_ENDS = ".!?:;"
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each line of `text`, wrapped lines joined; the text keeps its line breaks (verbatim)."""
+    current: tuple[int, int] | None = None
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group(0)
+        if current is not None:
+            previous = text[current[0] : current[1]]
+            if (
+                previous.rstrip()[-1:] not in _ENDS
+                and "|" not in previous
+                and "|" not in line
+                and not _BULLET.match(line)
+                and _CONTINUES.match(line.lstrip())
+                and text[current[1] : match.start()] == "\n"
+            ):
+                current = (current[0], match.end())
+                continue
+            yield current[0], previous
+        current = (match.start(), match.end())
+    if current is not None:
+        yield current[0], text[current[0] : current[1]]
 
 
 def _pieces(line: str) -> Iterator[tuple[int, int]]:

@@ -272,6 +272,11 @@ def test_each_budget_cut_takes_the_year_written_after_it() -> None:
         ("Samlet indtægt | 2.561.942 kr. |", ["Samlet indtægt | 2.561.942 kr."]),
         ("- Kompetencecenteret = 2,9 % i 2023", ["Kompetencecenteret = 2,9 % i 2023"]),
         ("o Lukker alle UTH-sager inden 90 dage", ["Lukker alle UTH-sager inden 90 dage"]),
+        # A sentence wrapped over lines by the PDF is one statement; a label line and its value are two.
+        ("Tilsynet gennemføres på hverdage i\ndagtimerne.", ["Tilsynet gennemføres på hverdage i\ndagtimerne."]),
+        ("Leder\nKlaus Just", ["Leder", "Klaus Just"]),
+        ("Målene er:\nfærre fald", ["Målene er:", "færre fald"]),
+        ("Budget | 2022\nmio. kr. | 13,4", ["Budget | 2022", "mio. kr. | 13,4"]),
     ],
 )
 def test_statements_are_sentences_bullets_and_short_rows(body: str, statements: list[str]) -> None:
