@@ -77,6 +77,8 @@ _NUMBER_INTENT = re.compile(
 _TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*|in all)\b", re.IGNORECASE)
 # Units of measure, not things counted ("hvor mange procent", "how many kroner").
 _MEASURE_WORDS = frozenset(tokenize("procent procentpoint kroner kr mio timer dage uger måneder år gange percent"))
+# A line this short without a sentence end, right above a sentence, labels it (forms and fact boxes).
+MAX_LABEL = 60
 # Words of questions that say what kind of answer is wanted, not what it is about.
 _GENERIC = frozenset(
     tokenize(
@@ -281,7 +283,7 @@ class Answerer:
         best: tuple[float, Choice] | None = None
         for candidate, cos in zip(candidates, dense, strict=True):
             hit, sentence = candidate.hit, candidate.sentence
-            heading = f"{sentence.context} {hit.table_header} {self._columns_of(sentence)}"
+            heading = f"{sentence.context} {hit.table_header} {self._labels_of(sentence)}"
             terms = set(tokenize(sentence.text))
             context_terms = set(tokenize(heading))
             overlap = sum(w for t, w in q_weights.items() if t in terms) / total
@@ -371,14 +373,14 @@ class Answerer:
         # "Hvor mange pladser": a figure of days in a section about places does not count places. The counted noun
         # must be in the sentence itself or in its table's column header.
         return not rules.counted or _mentions_any(
-            rules.counted, tokenize(f"{sentence.text} {self._columns_of(sentence)}")
+            rules.counted, tokenize(f"{sentence.text} {self._labels_of(sentence)}")
         )
 
     def _on_subject(self, rules: _Rules, sentence: Sentence) -> bool:
         """The sentence, its headings or its column names share a subject word, or the sentence itself names the
         asked metric by another of its names ("UTH-sager" for "utilsigtede hændelser"). A heading naming the metric
         is not enough: "Økonomi" heads many sentences about other money than the asked budget."""
-        text = f"{sentence.text} {sentence.context} {self._columns_of(sentence)}"
+        text = f"{sentence.text} {sentence.context} {self._labels_of(sentence)}"
         return _shares_subject(rules.subject, tokenize(text)) or bool(
             rules.metrics & {m.key for m in find_metrics(sentence.text)}
         )
@@ -409,6 +411,20 @@ class Answerer:
         return bool(rules.counted_any) and any(
             _mentions_any(rules.counted_any, tokenize(word)) for word in counted_in_words(text)
         )
+
+    def _labels_of(self, sentence: Sentence) -> str:
+        """What names the value a sentence states, beside its headings: a table row's column header, or the label
+        on the line above a value standing on its own line in a form or fact box ("Dato og tidspunkt for
+        tilsynsbesøg" above "Onsdag d. 28. august 2013")."""
+        return f"{self._columns_of(sentence)} {self._label_line(sentence)}"
+
+    def _label_line(self, sentence: Sentence) -> str:
+        document = self.index.documents.get(sentence.document_id)
+        if document is None or sentence.start == 0 or document.text[sentence.start - 1] != "\n":
+            return ""
+        above = document.text[document.text.rfind("\n", 0, sentence.start - 1) + 1 : sentence.start - 1].strip()
+        is_label = 0 < len(above) <= MAX_LABEL and above[-1] not in ".!?;" and "|" not in above
+        return above if is_label else ""
 
     def _columns_of(self, sentence: Sentence) -> str:
         """The header row of the table a sentence is a row of ("Profession | Antal personer 2021 | Årsværk

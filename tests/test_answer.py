@@ -299,3 +299,9 @@ def test_a_unit_named_on_the_first_page_and_throughout_counts_as_what_the_docume
     assert quoted(answerer, "Hvor mange borgere omfattede tilsynet hos Åbo?") == "Tilsynet omfatter 5 borgere."
     # Named once in a list of related documents: not what the report is about.
     assert quoted(answerer, "Hvor mange borgere omfattede tilsynet hos Solbo?") is None
+
+
+def test_a_value_on_its_own_line_is_read_with_the_label_above_it(tmp_path: Path) -> None:
+    facts = "Leder\nKlaus Just\nDato og tidspunkt for tilsynsbesøg\n19. august 2013 kl. 8.30\nDatagrundlag\n5 borgere."
+    answerer = make_answerer([make_document("a", [facts], unit="Åbo")], tmp_path)
+    assert quoted(answerer, "Hvornår var tilsynsbesøget på Åbo?") == "19. august 2013 kl. 8.30"
