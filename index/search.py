@@ -12,8 +12,10 @@ questions standard scores gave recall@5 0.939 -> 0.959, MRR 0.858 -> 0.883 (benc
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -115,6 +117,15 @@ def diversify(hits: list[Hit], top_k: int, per_document: int) -> list[Hit]:
     return kept
 
 
+def _distinct_titles(documents: list[Document]) -> dict[str, str]:
+    """Each document's title, with its file name added where several share one (two supervision reports both
+    titled "Tilsynsrapport for Privat Leverandør ..."), so a cited source always says which file it is."""
+    counts = Counter(document.title for document in documents)
+    return {
+        d.id: f"{d.title} ({PurePath(d.path).name})" if counts[d.title] > 1 and d.path else d.title for d in documents
+    }
+
+
 class Index:
     """A loaded, read-only index. Chunk rows line up with `vectors` and `lexical`."""
 
@@ -130,6 +141,7 @@ class Index:
         self.documents: dict[str, Document] = {document.id: document for document in documents}
         self.extras: dict[str, list[dict[str, Any]]] = extras or {}
         self.manifest: dict[str, Any] = manifest or {}
+        self._titles = _distinct_titles(documents)
         self._chunks: list[Chunk] = [chunk for document in documents for chunk in document.chunks]
         self._row_of: dict[str, int] = {chunk.id: row for row, chunk in enumerate(self._chunks)}
         self._vectors = vectors
@@ -219,7 +231,7 @@ class Index:
             score=item.score,
             text=chunk.text,
             document_id=document.id,
-            document_title=document.title,
+            document_title=self._titles[document.id],
             unit=document.unit,
             organisation=document.organisation,
             year=document.year,

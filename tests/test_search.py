@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -175,9 +177,7 @@ def test_score_moments_equal_the_mean_and_spread_of_every_rows_score(rows: int) 
 def test_parts_disagreeing_in_size_are_rejected() -> None:
     document = make_document("a", ["Et afsnit."])
     with pytest.raises(ValueError, match="disagree"):
-        Index(
-            [document], VectorIndex(np.zeros((2, 64)), 64), LexicalIndex.build(["Et afsnit."]), HashEmbedder
-        )
+        Index([document], VectorIndex(np.zeros((2, 64)), 64), LexicalIndex.build(["Et afsnit."]), HashEmbedder)
 
 
 @pytest.fixture
@@ -219,7 +219,15 @@ def test_non_positive_top_k_returns_nothing(index: Index, top_k: int) -> None:
 
 
 def test_top_k_larger_than_the_candidate_pool_returns_every_chunk() -> None:
-    documents = [
-        make_document(f"d{n}", [f"Afsnit nummer {n} om emne {m}." for m in range(30)]) for n in range(3)
-    ]
+    documents = [make_document(f"d{n}", [f"Afsnit nummer {n} om emne {m}." for m in range(30)]) for n in range(3)]
     assert len(make_index(documents).search("afsnit", top_k=90)) == 90
+
+
+def test_documents_sharing_a_title_are_cited_with_their_file_name() -> None:
+    first, second, other = (
+        make_document(i, [f"Tilsynet omfatter {n} borgere."]) for i, n in (("a", 5), ("b", 6), ("c", 7))
+    )
+    second = replace(second, title=first.title)
+    index = make_index([first, second, other])
+    titles = {hit.document_id: hit.document_title for hit in index.search("borgere tilsynet", top_k=3)}
+    assert titles == {"a": "Aftale a (a.txt)", "b": "Aftale a (b.txt)", "c": "Aftale c"}
