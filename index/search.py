@@ -122,7 +122,7 @@ def _distinct_titles(documents: list[Document]) -> dict[str, str]:
     titled "Tilsynsrapport for Privat Leverandør ..."), so a cited source always says which file it is."""
     counts = Counter(document.title for document in documents)
     return {
-        d.id: f"{d.title} ({PurePath(d.path).name})" if counts[d.title] > 1 and d.path else d.title for d in documents
+        d.id: f"{d.title} – {PurePath(d.path).name}" if counts[d.title] > 1 and d.path else d.title for d in documents
     }
 
 

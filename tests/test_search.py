@@ -230,4 +230,4 @@ def test_documents_sharing_a_title_are_cited_with_their_file_name() -> None:
     second = replace(second, title=first.title)
     index = make_index([first, second, other])
     titles = {hit.document_id: hit.document_title for hit in index.search("borgere tilsynet", top_k=3)}
-    assert titles == {"a": "Aftale a (a.txt)", "b": "Aftale a (b.txt)", "c": "Aftale c"}
+    assert titles == {"a": "Aftale a – a.txt", "b": "Aftale a – b.txt", "c": "Aftale c"}
