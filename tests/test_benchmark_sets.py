@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from benchmarks.common import (
+    ROOT,
     corpus_texts,
     load_compare,
     load_precedent,
@@ -137,3 +138,20 @@ def test_precedent_set_is_large_enough_with_unique_ids() -> None:
 )
 def test_figure_matching_accepts_notation_but_not_other_figures(answer: str, expected: str, found: bool) -> None:
     assert states_figure(answer, expected) is found
+
+
+REALDOCS = ROOT.parent / "shared" / "realdocs"
+REALDOC_QUESTIONS = load_questions("realdocs.jsonl")
+
+
+@pytest.mark.skipif(not REALDOCS.is_dir(), reason="../shared/realdocs is not beside the checkout")
+def test_realdocs_questions_quote_the_file_they_name() -> None:
+    from ingest.pipeline import ingest_file
+
+    files = {q["file"] for q in REALDOC_QUESTIONS if q["answerable"]}
+    texts = {name: normalise(ingest_file(REALDOCS / name, REALDOCS).text) for name in files}
+    for question in REALDOC_QUESTIONS:
+        if question["answerable"]:
+            assert any(normalise(e) in texts[question["file"]] for e in question["evidence"]), question["id"]
+        else:
+            assert not question["evidence"] and not question["numbers"] and question["note"]
