@@ -249,12 +249,14 @@ def _extends(outer: MetricHit, inner: MetricHit) -> bool:
 # The imperative or the noun asks for a comparison; "CJU sammenligner sig med ..." / "compares itself with" describes
 # what one unit does.
 _COMPARISON_CUES = re.compile(
-    r"\bsammenlign(?:ing\w*)?\b|på tværs|mellem (?:enhed|tilbud|afdeling|institution)|"
+    # "På tværs af hvor mange regioner ...?" asks for a count, not a comparison.
+    r"\bsammenlign(?:ing\w*)?\b|på tværs(?! af hvor)|mellem (?:enhed|tilbud|afdeling|institution)|"
     r"\b(?:alle|hver|de enkelte) (?:enhed|tilbud|afdeling|institution|aftale)(?:er|erne|en|et|s)?\b|"
     r"\bhvilke\b.*\bhar (?:enhederne|tilbuddene|afdelingerne|institutionerne)|"
     r"enhedernes|tilbuddenes|afdelingernes|"
     # "the unit price" is not a comparison; "the units" and "each unit" are.
-    r"\bcompare\b|\bcomparison|\bacross\b|\bversus\b|\bvs\.?\s|\b(?:each|every|all) (?:units?|agreements?|services?)\b|"
+    r"\bcompare\b|\bcomparison|\bacross\b(?! how)|\bversus\b|\bvs\.?\s|"
+    r"\b(?:each|every|all) (?:units?|agreements?|services?)\b|"
     r"\bthe (?:units|agreements)\b",
     re.IGNORECASE,
 )

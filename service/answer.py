@@ -188,6 +188,8 @@ class Answerer:
             return self._refuse(asked, language, shown, "unknown-name", names=unknown)
         if not hits:
             return self._refuse(asked, language, shown, "no-passages")
+        if self.asks_about_nothing_known(search_text if language == "en" else question):
+            return self._refuse(asked, language, shown, "unknown-subject")
 
         # The Danish metric name an English question was searched with also counts as one of its words.
         choice = self._best_quote(search_text if language == "en" else question, hits)
@@ -334,14 +336,21 @@ class Answerer:
         """What the question is about, in the agreements' words: its content terms without the names of units,
         question words, figures and words every agreement uses ("mål", "år"). An English question's own words
         never occur in Danish text; its subject is the Danish words for its metric and domain terms."""
+        return {t for t in self._subject_words(question, names) if t in self._document_frequency}
+
+    def _subject_words(self, question: str, names: list[str]) -> set[str]:
+        """The question's subject words whether or not the agreements use them (see `_subject_terms`)."""
         if detect_language(question) == "en":
             question = " ".join(danish_words_for(question))
         named = {t for name in names for t in tokenize(name)}
-        return {
-            t
-            for t in tokenize(question)
-            if not t[0].isdigit() and t not in named and t not in _GENERIC and t in self._document_frequency
-        }
+        return {t for t in tokenize(question) if not t[0].isdigit() and t not in named and t not in _GENERIC}
+
+    def asks_about_nothing_known(self, question: str) -> bool:
+        """The question is about something, and no agreement uses any word for it: "What is the state pension age?"
+        (pension, alder). Close wording elsewhere in the agreements would only be a guess."""
+        names = [n for n in question_names(question) if all(self._known(w) for w in n.casefold().split())]
+        words = self._subject_words(question, names)
+        return bool(words) and not any(word in self._document_frequency for word in words)
 
     def _may_quote(self, candidate: _Candidate, rules: _Rules) -> bool:
         """Whether a sentence can answer the question at all; the score only ranks those that can."""
@@ -571,6 +580,7 @@ def _refusal_text(language: str, reason: str, extra: dict) -> str:
             "unknown-name": f" None of the agreements mentions {names}.",
             "year-not-covered": f" The closest passages do not cover {years}.",
             "no-figure": " The closest passages state no figure for it.",
+            "unknown-subject": " The agreements do not use any of its terms; the closest passages are shown below.",
         }.get(reason, " The closest passages are shown below.")
     else:
         base = "Det kan jeg ikke finde i aftalerne."
@@ -578,5 +588,6 @@ def _refusal_text(language: str, reason: str, extra: dict) -> str:
             "unknown-name": f" Ingen af aftalerne nævner {names}.",
             "year-not-covered": f" De nærmeste passager dækker ikke {years}.",
             "no-figure": " De nærmeste passager angiver ikke et tal for det.",
+            "unknown-subject": " Aftalerne bruger ingen af ordene for det; de nærmeste passager vises nedenfor.",
         }.get(reason, " De nærmeste passager vises nedenfor.")
     return base + detail

@@ -305,3 +305,19 @@ def test_a_value_on_its_own_line_is_read_with_the_label_above_it(tmp_path: Path)
     facts = "Leder\nKlaus Just\nDato og tidspunkt for tilsynsbesøg\n19. august 2013 kl. 8.30\nDatagrundlag\n5 borgere."
     answerer = make_answerer([make_document("a", [facts], unit="Åbo")], tmp_path)
     assert quoted(answerer, "Hvornår var tilsynsbesøget på Åbo?") == "19. august 2013 kl. 8.30"
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        ("What is the state pension age in Denmark?", True),  # pension, alder: no agreement uses them
+        ("What is the sick-leave target at Åbo?", False),
+    ],
+)
+def test_a_question_about_nothing_the_agreements_name_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, question: str, refused: bool
+) -> None:
+    monkeypatch.setattr(answer_module, "MIN_DENSE_ALONE", {"da": -1.0, "en": -1.0})
+    document = make_document("a", ["Måltallet for sygefravær på Åbo er 4,5 % i 2022."], unit="Åbo")
+    answer = make_answerer([document], tmp_path).answer(question)
+    assert (answer.reason == "unknown-subject") == refused and answer.answered != refused

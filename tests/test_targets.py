@@ -171,6 +171,8 @@ def test_topics_match_metrics_across_inflection_and_language(topic: str, keys: l
         ("Sammenligning af trivselsmål", "trivselsmål"),
         ("What did the municipality score on well-being, the figure CJU compares itself with?", None),
         ("Hvilket tal for trivsel sammenligner CJU sig med?", None),
+        ("På tværs af hvor mange regioner arbejder institutionerne med dokumentation?", None),
+        ("Across how many regions do the institutions work on documentation?", None),
     ],
 )
 def test_comparison_questions_yield_their_topic(question: str, topic: str | None) -> None:
