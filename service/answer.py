@@ -167,6 +167,7 @@ class Answerer:
         }
         self._corpus_words = set().union(*self._document_words.values())
         self._leading_names = {d.id: leading_names(d.text) for d in index.documents.values()}
+        self._labels: dict[tuple[str, int], str] = {}
         self._corpus_stems = {stem for word in self._corpus_words for stem in tokenize(word)}
         chunks = [chunk for document in index.documents.values() for chunk in document.chunks]
         self._document_frequency = Counter(term for chunk in chunks for term in set(tokenize(chunk.text)))
@@ -314,8 +315,12 @@ class Answerer:
                 best = (score, Choice(quote, float(cos), overlap + context, metric_ok, covered))
         return best[1] if best else None
 
+    def _known_names(self, question: str) -> list[str]:
+        return [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
+
     def _rules(self, question: str) -> _Rules:
-        names = [name for name in question_names(question) if all(self._known(w) for w in name.casefold().split())]
+        names = self._known_names(question)
+        counted = self._counted_stems(question)
         return _Rules(
             question=question,
             names=names,
@@ -328,8 +333,8 @@ class Answerer:
             wants_time=bool(_TIME_INTENT.search(question)),
             wants_period=bool(_PERIOD_INTENT.search(question)),
             wants_frequency=bool(FREQUENCY_INTENT.search(question)),
-            counted=self._counted_stems(question) - _MEASURE_WORDS,
-            counted_any=self._counted_stems(question),
+            counted=counted - _MEASURE_WORDS,
+            counted_any=counted,
         )
 
     def _subject_terms(self, question: str, names: list[str]) -> set[str]:
@@ -348,8 +353,7 @@ class Answerer:
     def asks_about_nothing_known(self, question: str) -> bool:
         """The question is about something, and no agreement uses any word for it: "What is the state pension age?"
         (pension, alder). Close wording elsewhere in the agreements would only be a guess."""
-        names = [n for n in question_names(question) if all(self._known(w) for w in n.casefold().split())]
-        words = self._subject_words(question, names)
+        words = self._subject_words(question, self._known_names(question))
         return bool(words) and not any(word in self._document_frequency for word in words)
 
     def _may_quote(self, candidate: _Candidate, rules: _Rules) -> bool:
@@ -424,8 +428,11 @@ class Answerer:
     def _labels_of(self, sentence: Sentence) -> str:
         """What names the value a sentence states, beside its headings: a table row's column header, or the label
         on the line above a value standing on its own line in a form or fact box ("Dato og tidspunkt for
-        tilsynsbesøg" above "Onsdag d. 28. august 2013")."""
-        return f"{self._columns_of(sentence)} {self._label_line(sentence)}"
+        tilsynsbesøg" above "Onsdag d. 28. august 2013"). Kept per sentence: every rule and the score read it."""
+        key = (sentence.document_id, sentence.start)
+        if key not in self._labels:
+            self._labels[key] = f"{self._columns_of(sentence)} {self._label_line(sentence)}"
+        return self._labels[key]
 
     def _label_line(self, sentence: Sentence) -> str:
         document = self.index.documents.get(sentence.document_id)
