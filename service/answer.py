@@ -131,6 +131,7 @@ class _Rules:
     question: str
     names: list[str]  # known names the sentence must be about
     subject: frozenset[str]  # what the question is about, in the agreements' words
+    about_unknown: bool  # the question is about something, and no agreement uses any word for it
     metrics: frozenset[str]  # keys of the metrics the question asks about
     wants_figure: bool
     wants_total: bool
@@ -189,11 +190,14 @@ class Answerer:
             return self._refuse(asked, language, shown, "unknown-name", names=unknown)
         if not hits:
             return self._refuse(asked, language, shown, "no-passages")
-        if self.asks_about_nothing_known(search_text if language == "en" else question):
+        # The Danish metric name an English question was searched with also counts as one of its words.
+        checked = search_text if language == "en" else question
+        rules = self._rules(checked)
+        if rules.about_unknown:
+            # "What is the state pension age?" (pension, alder): close wording elsewhere would only be a guess.
             return self._refuse(asked, language, shown, "unknown-subject")
 
-        # The Danish metric name an English question was searched with also counts as one of its words.
-        choice = self._best_quote(search_text if language == "en" else question, hits)
+        choice = self._best_quote(checked, hits, rules)
         if choice is None:
             return self._refuse(asked, language, shown, "weak-evidence")
         quote, dense, overlap = choice.quote, choice.dense, choice.overlap
@@ -267,10 +271,10 @@ class Answerer:
     def _document_count(self, word: str) -> int:
         return sum(word in words or _stem_in(word, words) for words in self._document_words.values())
 
-    def _best_quote(self, question: str, hits: list[Hit]) -> Choice | None:
+    def _best_quote(self, question: str, hits: list[Hit], rules: _Rules | None = None) -> Choice | None:
         q_weights = {t: self._idf(t) for t in _content_terms(question)}
         total = sum(q_weights.values()) or 1.0
-        rules = self._rules(question)
+        rules = rules or self._rules(question)
         q_metrics, subject = rules.metrics, rules.subject
         subject_total = sum(self._idf(t) for t in subject)
         candidates = [
@@ -321,10 +325,13 @@ class Answerer:
     def _rules(self, question: str) -> _Rules:
         names = self._known_names(question)
         counted = self._counted_stems(question)
+        words = self._subject_words(question, names)
+        subject = frozenset(word for word in words if word in self._document_frequency)
         return _Rules(
             question=question,
             names=names,
-            subject=frozenset(self._subject_terms(question, names)),
+            subject=subject,
+            about_unknown=bool(words) and not subject,
             metrics=frozenset(m.key for m in find_metrics(question)),
             wants_figure=bool(_NUMBER_INTENT.search(question)) or asks_amount_or_share(question),
             wants_total=bool(_TOTAL.search(question)),
@@ -337,24 +344,14 @@ class Answerer:
             counted_any=counted,
         )
 
-    def _subject_terms(self, question: str, names: list[str]) -> set[str]:
-        """What the question is about, in the agreements' words: its content terms without the names of units,
-        question words, figures and words every agreement uses ("mål", "år"). An English question's own words
-        never occur in Danish text; its subject is the Danish words for its metric and domain terms."""
-        return {t for t in self._subject_words(question, names) if t in self._document_frequency}
-
     def _subject_words(self, question: str, names: list[str]) -> set[str]:
-        """The question's subject words whether or not the agreements use them (see `_subject_terms`)."""
+        """What the question is about: its content terms without the names of units, question words, figures and
+        words every agreement uses ("mål", "år"), whether or not the agreements use them. An English question's own
+        words never occur in Danish text; its subject is the Danish words for its metric and domain terms."""
         if detect_language(question) == "en":
             question = " ".join(danish_words_for(question))
         named = {t for name in names for t in tokenize(name)}
         return {t for t in tokenize(question) if not t[0].isdigit() and t not in named and t not in _GENERIC}
-
-    def asks_about_nothing_known(self, question: str) -> bool:
-        """The question is about something, and no agreement uses any word for it: "What is the state pension age?"
-        (pension, alder). Close wording elsewhere in the agreements would only be a guess."""
-        words = self._subject_words(question, self._known_names(question))
-        return bool(words) and not any(word in self._document_frequency for word in words)
 
     def _may_quote(self, candidate: _Candidate, rules: _Rules) -> bool:
         """Whether a sentence can answer the question at all; the score only ranks those that can."""
