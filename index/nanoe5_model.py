@@ -203,33 +203,25 @@ def _write_model_folder(m: PackedModel, out: Path) -> None:
     save_file(_bert_state_dict(m), str(out / "model.safetensors"), metadata={"format": "pt"})
     _write_json(out / "config.json", _bert_config(m))
     build_tokenizer(m).save(str(out / "tokenizer.json"))
+    special = {
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+        "unk_token": "<unk>",
+        "pad_token": "<pad>",
+        "mask_token": "<mask>",
+        "cls_token": "<s>",
+        "sep_token": "</s>",
+    }
     _write_json(
         out / "tokenizer_config.json",
         {
             "tokenizer_class": "PreTrainedTokenizerFast",
             "model_max_length": m.max_positions,
-            "bos_token": "<s>",
-            "eos_token": "</s>",
-            "unk_token": "<unk>",
-            "pad_token": "<pad>",
-            "mask_token": "<mask>",
-            "cls_token": "<s>",
-            "sep_token": "</s>",
+            **special,
             "clean_up_tokenization_spaces": True,
         },
     )
-    _write_json(
-        out / "special_tokens_map.json",
-        {
-            "bos_token": "<s>",
-            "eos_token": "</s>",
-            "unk_token": "<unk>",
-            "pad_token": "<pad>",
-            "mask_token": "<mask>",
-            "cls_token": "<s>",
-            "sep_token": "</s>",
-        },
-    )
+    _write_json(out / "special_tokens_map.json", special)
     _write_json(
         out / "modules.json",
         [
