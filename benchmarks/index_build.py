@@ -1,9 +1,9 @@
 """Index build cost against the bare encode time of the same texts, re-ingest of an unchanged corpus, sizes.
 
-A first build parses, cleans and splits the corpus, embeds every chunk and every sentence, extracts targets and
+A first build parses, cleans and splits the corpus, embeds every chunk and every statement, extracts targets and
 writes the folder. Its time is set against `embed_passages` on exactly the same chunk and sentence texts, so the
 overhead of everything that is not the model shows. Then an unchanged corpus is updated again (the target is
-<= 2 s), and the sizes of the index, the sentence cache and the converted model are printed.
+<= 2 s), and the sizes of the index, and the converted model are printed.
 
 Run: python benchmarks/index_build.py   (a fresh data folder in /tmp; the converted model is reused from
 AFTALER_MODELS_DIR or data/models)
@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from index.sentences import document_sentences, embedding_text  # noqa: E402
+from ingest.statements import document_statements  # noqa: E402
+
 from service.config import Settings  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
 
@@ -48,7 +49,7 @@ def main() -> int:
         index = runtime.load()
         documents = list(index.documents.values())
         chunk_texts = [chunk.embedding_text() for d in documents for chunk in d.chunks]
-        sentence_texts = [embedding_text(s) for d in documents for s in document_sentences(d)]
+        sentence_texts = [s.embedding_text() for d in documents for s in document_statements(d)]
         started = time.perf_counter()
         embedder.embed_passages(chunk_texts)
         embedder.embed_passages(sentence_texts)
@@ -70,7 +71,6 @@ def main() -> int:
             f"({again.unchanged} unchanged, {again.embedded} chunks re-embedded)"
         )
         print(f"index folder        {folder_size(settings.index_dir) / 1e6:6.1f} MB")
-        print(f"sentence cache      {folder_size(settings.data_dir / 'sentences') / 1e6:6.1f} MB")
         print(f"converted model     {folder_size(models) / 1e6:6.1f} MB")
     return 0
 

@@ -5,67 +5,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
-# Function words that carry no topic. English ones are included because staff also ask in English and
-# those words would otherwise match stray English in the corpus and fake lexical overlap.
-DANISH_STOPWORDS = frozenset(
-    """
-    og i at det en den til er som på de med han af for ikke der var mig sig men et har om vi min havde
-    ham hun nu over da fra du ud sin dem os op man hans hvor eller hvad skal selv her alle vil blev kunne
-    ind når være dog noget ville jo deres efter ned skulle denne end dette mit også under have dig anden
-    hende mine alt meget sit sine vor mod disse hvis din nogle hos blive mange ad bliver hendes været
-    thi jer sådan hvilke hvilken hvordan hvornår hvorfor hvem kan må får bør
-    """.split()
-)
-ENGLISH_STOPWORDS = frozenset(
-    """
-    the a an and or of to in on for is are was were be been what which who how when where why does do
-    did with by at from as that this these those it its there their our we you i can should will
-    """.split()
-)
-STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
+from ingest.danish import STOPWORDS, TOKENIZER_VERSION, tokenize
 
-# A number with internal separators ("4,5", "13.4", "129.441", "01.01.2022") or a run of letters.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
-_STEMMER = Stemmer.Stemmer("danish")
+__all__ = ["STOPWORDS", "TOKENIZER_VERSION", "LexicalIndex", "tokenize"]
 
 _DF_FILE = "document_frequency.json"
-# Recorded in the index manifest; bump when `tokenize` changes, so an update rebuilds the stored BM25 index from the
-# stored chunks (nothing is re-embedded).
-TOKENIZER_VERSION = "3"
-# "budget- ramme", "Arbejds- vederlag": a word broken at a line end in the source PDF. "døgn- og ugeplaner" is a
-# suspended compound, not a broken word.
-_BROKEN_WORD = re.compile(r"[^\W\d_]+- (?!(?:og|eller|samt|til|som|and|or)\b)[a-zæøå][^\W\d_]*")
-
-
-def tokenize(text: str) -> list[str]:
-    """Index/query terms of `text`, in order. Numbers are not stemmed; a number with separators also yields
-    its parts and, when written with a decimal comma, the same number with a point so "4,5" and "4.5" meet.
-    A word broken by a hyphen at a line end also yields the whole word, after its parts: "budget- ramme" meets
-    "budgetramme", and "PLO- overenskomstperioden" still meets "PLO-overenskomstperiode"."""
-    tokens: list[str] = []
-    words: list[str] = []
-    rejoined = " ".join(match.group().replace("- ", "") for match in _BROKEN_WORD.finditer(text))
-    for match in _TOKEN.finditer(f"{text} {rejoined}".casefold() if rejoined else text.casefold()):
-        token = match.group()
-        if token[0].isdigit():
-            tokens.append(token)
-            if "," in token:
-                tokens.append(token.replace(",", "."))
-            parts = re.split(r"[.,]", token)
-            if len(parts) > 1:
-                tokens.extend(parts)
-        elif token not in STOPWORDS:
-            words.append(token)
-            tokens.append(token)
-    stems = iter(_STEMMER.stemWords(words))
-    return [token if token[0].isdigit() else next(stems) for token in tokens]
 
 
 class LexicalIndex:

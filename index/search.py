@@ -22,6 +22,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.lexical import LexicalIndex, tokenize
+from index.statements import StatementTable
 from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document
 
@@ -137,10 +138,12 @@ class Index:
         embedder: Callable[[], Embedder],
         extras: dict[str, list[dict[str, Any]]] | None = None,
         manifest: dict[str, Any] | None = None,
+        statements: StatementTable | None = None,
     ) -> None:
         self.documents: dict[str, Document] = {document.id: document for document in documents}
         self.extras: dict[str, list[dict[str, Any]]] = extras or {}
         self.manifest: dict[str, Any] = manifest or {}
+        self.statements = statements or StatementTable([], np.zeros((0, vectors.dimension), np.float32))
         self._titles = _distinct_titles(documents)
         self._chunks: list[Chunk] = [chunk for document in documents for chunk in document.chunks]
         self._row_of: dict[str, int] = {chunk.id: row for row, chunk in enumerate(self._chunks)}

@@ -15,8 +15,10 @@ import numpy as np
 
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.lexical import LexicalIndex
+from index.statements import statement_from_dict, statement_to_dict
 from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document, Section
+from ingest.statements import Statement
 
 
 def _chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
@@ -123,17 +125,20 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-FORMAT_VERSION = 1
+# 2: statements and their vectors are stored in the folder.
+FORMAT_VERSION = 2
 REBUILD_HINT = "run `aftaler ingest --rebuild`"
 
 # The files of an index folder. The manifest is written last, so a folder without one is incomplete.
-MANIFEST, DOCUMENTS, CHUNK_IDS, VECTORS, LEXICAL, EXTRAS = (
+MANIFEST, DOCUMENTS, CHUNK_IDS, VECTORS, LEXICAL, EXTRAS, STATEMENTS, STATEMENT_VECTORS = (
     "manifest.json",
     "documents.jsonl",
     "chunk_ids.json",
     "vectors.npy",
     "lexical",
     "extras",
+    "statements.jsonl",
+    "statement_vectors.npy",
 )
 
 
@@ -146,6 +151,8 @@ class StoredDocument:
     document: Document
     vectors: np.ndarray | None  # one row per chunk; None until embedded
     extras: dict[str, list[dict[str, Any]]] | None  # None when never computed for this document
+    statements: tuple[Statement, ...] | None = None  # None until derived
+    statement_vectors: np.ndarray | None = None  # one row per statement; None until embedded
 
     def manifest_entry(self) -> dict[str, Any]:
         return {
@@ -153,6 +160,7 @@ class StoredDocument:
             "content_hash": self.content_hash,
             "id": self.document.id,
             "chunks": len(self.document.chunks),
+            "statements": None if self.statements is None else len(self.statements),
             "extras": None if self.extras is None else sorted(self.extras),
         }
 
@@ -167,6 +175,10 @@ def write_folder(folder: Path, stored: list[StoredDocument], manifest: dict[str,
     matrices = [s.vectors for s in stored if s.vectors is not None]
     VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension).save(folder / VECTORS)
     LexicalIndex.build([c.embedding_text() for c in chunks]).save(folder / LEXICAL)
+    write_jsonl(folder / STATEMENTS, (statement_to_dict(t) for s in stored for t in s.statements or ()))
+    statement_matrices = [s.statement_vectors for s in stored if s.statement_vectors is not None]
+    statement_vectors = np.concatenate(statement_matrices) if statement_matrices else np.zeros((0, dimension))
+    np.save(folder / STATEMENT_VECTORS, statement_vectors.astype(np.float32))
     (folder / EXTRAS).mkdir()
     names = sorted({name for s in stored for name in (s.extras or {})})
     for name in names:
@@ -239,16 +251,38 @@ def _read_folder(folder: Path, manifest: dict[str, Any]) -> tuple[list[StoredDoc
     for path in sorted((folder / EXTRAS).glob("*.jsonl")):
         for record in read_jsonl(path):
             by_document.setdefault(record["document_id"], {}).setdefault(path.stem, []).append(record)
-    stored, row = [], 0
+    texts = {d.id: d.text for d in documents}
+    statements: dict[str, list[Statement]] = {}
+    for record in read_jsonl(folder / STATEMENTS):
+        statements.setdefault(record["document_id"], []).append(
+            statement_from_dict(record, texts[record["document_id"]])
+        )
+    statement_vectors = np.load(folder / STATEMENT_VECTORS)
+    if len(statement_vectors) != sum(len(v) for v in statements.values()):
+        raise ValueError(f"{STATEMENTS} and {STATEMENT_VECTORS} disagree")
+    stored, row, statement_row = [], 0, 0
     for document, entry in zip(documents, listed, strict=True):
         count = len(document.chunks)
         own = by_document.get(document.id, {})
         names = entry.get("extras")
         extras = None if names is None else {name: own.get(name, []) for name in names}
+        own_statements = tuple(statements.get(document.id, ()))
+        if entry.get("statements") != len(own_statements):
+            raise ValueError(f"{STATEMENTS} does not hold the statements the manifest lists for {document.id}")
+        n = len(own_statements)
         stored.append(
-            StoredDocument(entry["path"], entry["content_hash"], document, vectors[row : row + count], extras)
+            StoredDocument(
+                entry["path"],
+                entry["content_hash"],
+                document,
+                vectors[row : row + count],
+                extras,
+                own_statements,
+                statement_vectors[statement_row : statement_row + n],
+            )
         )
         row += count
+        statement_row += n
     lexical = LexicalIndex.load(folder / LEXICAL)
     if lexical.size != len(chunk_ids):
         raise ValueError(f"{LEXICAL} has {lexical.size} rows for {len(chunk_ids)} chunks")

@@ -30,10 +30,12 @@ from index.serialize import (
     read_manifest,
     replace_folder,
 )
+from index.statements import StatementTable
 from index.vectors import VectorIndex
 from ingest.documents import Document, IngestFailure
 from ingest.metadata import sidecar_paths
 from ingest.pipeline import document_files
+from ingest.statements import STATEMENTS_VERSION, document_statements
 
 EMBED_BATCH = 32
 
@@ -51,6 +53,7 @@ class BuildReport:
     unchanged: int = 0
     failures: list[IngestFailure] = field(default_factory=list)
     embedded: int = 0  # chunks embedded in this run
+    statements_embedded: int = 0
     seconds: float = 0.0
 
 
@@ -115,7 +118,14 @@ def load_index(
     for s in stored:
         for name, records in (s.extras or {}).items():
             extras.setdefault(name, []).extend(records)
-    return Index([s.document for s in stored], vectors, lexical, embedder_checked, extras, manifest)
+    statement_matrices = [
+        s.statement_vectors for s in stored if s.statement_vectors is not None and len(s.statement_vectors)
+    ]
+    statements = StatementTable(
+        [t for s in stored for t in s.statements or ()],
+        np.concatenate(statement_matrices) if statement_matrices else np.zeros((0, dimension), np.float32),
+    )
+    return Index([s.document for s in stored], vectors, lexical, embedder_checked, extras, manifest, statements)
 
 
 def build_index(
@@ -143,10 +153,15 @@ def build_index(
         StoredDocument(d.path, d.content_hash, d, None, {n: grouped[d.id].get(n, []) for n in extras or {}})
         for d in documents
     ]
-    embedded = _commit(
+    embedded, statements_embedded = _commit(
         index_dir, stored, _LazyEmbedder(embedder, model_name), chunking_version, None, progress or _quiet
     )
-    return BuildReport(added=len(documents), embedded=embedded, seconds=time.perf_counter() - started)
+    return BuildReport(
+        added=len(documents),
+        embedded=embedded,
+        statements_embedded=statements_embedded,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def update_index(
@@ -160,6 +175,7 @@ def update_index(
     model_name: str | None = None,
     rebuild: bool = False,
     extras_version: str = "",
+    calibration: str = "",
 ) -> BuildReport:
     """Brings index_dir in line with corpus_dir, re-reading and re-embedding only new and changed files.
 
@@ -188,9 +204,17 @@ def update_index(
     same_extras = old_manifest is not None and old_manifest.get("extras_version", "") == extras_version
     # A new tokenizer rebuilds the BM25 index from the stored chunks when the folder is rewritten below.
     same_lexical = old_manifest is not None and old_manifest.get("lexical_version", "") == TOKENIZER_VERSION
+    # New statement rules re-derive and re-embed the statements; chunk vectors are kept.
+    same_statements = same_model and old_manifest.get("statements_version", "") == STATEMENTS_VERSION
     old_by_path = {s.path: s for s in old}
     kept = [
-        replace(s, vectors=s.vectors if same_model else None, extras=s.extras if same_extras else None)
+        replace(
+            s,
+            vectors=s.vectors if same_model else None,
+            extras=s.extras if same_extras else None,
+            statements=s.statements if same_statements else None,
+            statement_vectors=s.statement_vectors if same_statements else None,
+        )
         for path, s in old_by_path.items()
         if hashes.get(path) == s.content_hash
     ]
@@ -221,13 +245,29 @@ def update_index(
     removed = sum(1 for path in old_by_path if path not in hashes)
     unchanged = len(kept)
     untouched = old_manifest is not None and [s.manifest_entry() for s in stored] == old_manifest["documents"]
-    if untouched and same_extras and same_lexical and all(s.vectors is not None for s in stored):
+    complete = all(s.vectors is not None and s.statement_vectors is not None for s in stored)
+    same_calibration = old_manifest is not None and old_manifest.get("calibration", "") == calibration
+    if untouched and same_extras and same_lexical and same_statements and same_calibration and complete:
         return BuildReport(0, 0, 0, unchanged, failures, 0, time.perf_counter() - started)
-    embedded = _commit(
-        index_dir, stored, lazy, chunking_version, old_manifest if same_model else None, notify, extras_version
+    embedded, statements_embedded = _commit(
+        index_dir,
+        stored,
+        lazy,
+        chunking_version,
+        old_manifest if same_model else None,
+        notify,
+        extras_version,
+        calibration,
     )
     return BuildReport(
-        len(fresh) - changed, changed, removed, unchanged, failures, embedded, time.perf_counter() - started
+        len(fresh) - changed,
+        changed,
+        removed,
+        unchanged,
+        failures,
+        embedded,
+        statements_embedded,
+        time.perf_counter() - started,
     )
 
 
@@ -274,21 +314,38 @@ def _commit(
     old_manifest: dict[str, Any] | None,
     notify: Progress,
     extras_version: str = "",
-) -> int:
-    """Embeds what lacks vectors, writes a complete folder next to index_dir and swaps it in."""
-    pending = [s for s in stored if s.vectors is None]
+    calibration: str = "",
+) -> tuple[int, int]:
+    """Derives and embeds what lacks vectors, writes a complete folder next to index_dir and swaps it in.
+    Returns the numbers of chunks and statements embedded."""
+    stored = [
+        s
+        if s.statements is not None
+        else replace(s, statements=tuple(document_statements(s.document)), statement_vectors=None)
+        for s in stored
+    ]
+    pending = [s for s in stored if s.vectors is None or s.statement_vectors is None]
     dimension = int(old_manifest["dimension"]) if old_manifest else None
     if pending or dimension is None:
         embedder = lazy.get()
         if dimension != embedder.dimension:  # same model name, other output size: nothing old is reusable
-            stored = [replace(s, vectors=None) for s in stored]
+            stored = [replace(s, vectors=None, statement_vectors=None) for s in stored]
             dimension = embedder.dimension
     embedded, total = 0, sum(len(s.document.chunks) for s in stored if s.vectors is None)
+    total += sum(len(s.statements or ()) for s in stored if s.statement_vectors is None)
+    chunks_embedded = statements_embedded = 0
     with_vectors: list[StoredDocument] = []
     for s in stored:
         if s.vectors is None:
-            s = replace(s, vectors=_embed(lazy.get(), s.document, dimension, embedded, total, notify))
-            embedded += len(s.document.chunks)
+            texts = [chunk.embedding_text() for chunk in s.document.chunks]
+            s = replace(s, vectors=_embed(lazy.get(), texts, dimension, embedded, total, notify))
+            embedded += len(texts)
+            chunks_embedded += len(texts)
+        if s.statement_vectors is None:
+            texts = [statement.embedding_text() for statement in s.statements or ()]
+            s = replace(s, statement_vectors=_embed(lazy.get(), texts, dimension, embedded, total, notify))
+            embedded += len(texts)
+            statements_embedded += len(texts)
         with_vectors.append(s)
     notify("embed", embedded, total)
     manifest = {
@@ -298,19 +355,20 @@ def _commit(
         "chunking_version": chunking_version,
         "extras_version": extras_version,
         "lexical_version": TOKENIZER_VERSION,
+        "statements_version": STATEMENTS_VERSION,
+        # The scorer's calibration file for this index's embedding model (service/answer/scorer.py).
+        "calibration": calibration,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "chunks": sum(len(s.document.chunks) for s in with_vectors),
+        "statements": sum(len(s.statements or ()) for s in with_vectors),
     }
     notify("write", 0, 1)
     replace_folder(index_dir, with_vectors, manifest)
     notify("write", 1, 1)
-    return embedded
+    return chunks_embedded, statements_embedded
 
 
-def _embed(
-    embedder: Embedder, document: Document, dimension: int, done: int, total: int, notify: Progress
-) -> np.ndarray:
-    texts = [chunk.embedding_text() for chunk in document.chunks]
+def _embed(embedder: Embedder, texts: list[str], dimension: int, done: int, total: int, notify: Progress) -> np.ndarray:
     rows = embed_in_batches(embedder.embed_passages, texts, EMBED_BATCH, lambda n: notify("embed", done + n, total))
     vectors = np.stack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
     if vectors.shape != (len(texts), dimension):

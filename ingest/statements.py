@@ -1,7 +1,9 @@
-"""Statements: the smallest verbatim spans of an agreement that state a figure.
+"""Statements: the smallest verbatim spans of an agreement that can answer a question.
 
-A statement is a sentence, a bullet, or a short table row. Long flattened rows and scraped pages that lost
-their periods are cut into sentences, so a quote stays short and still verbatim: `document.text[start:end]`.
+A statement is a sentence, a bullet, a short table row (read with its column header) or a label/value pair of a
+form or fact box. Long flattened rows and scraped pages that lost their periods are cut into sentences, so a quote
+stays short and still verbatim: `document.text[start:end]`. `document_statements` is what the index stores (with
+a vector each) and the answerer reads; layout is worked out here, once, not at query time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,18 @@ class Statement:
     heading_path: tuple[str, ...]
     lead: str  # the line ending with ":" that introduces the bullet list this statement is in
     preceding: str = ""  # the paragraph's text before this statement
+    document_id: str = ""
+    kind: str = "sentence"  # sentence, bullet, row (of a table), value (a label/value pair of a form or fact box)
+    label: str = ""  # what names the value: a row's column header, or the label line of a value
+
+    @property
+    def context(self) -> str:
+        return " > ".join(self.heading_path)
+
+    def embedding_text(self) -> str:
+        # The heading and label tell the embedder what a terse row or value is about ("8 % i 2022" under
+        # "Sygefravær").
+        return "\n".join(part for part in (self.context, self.label, self.text) if part)
 
 
 # Rows longer than this are prose flattened into a table; they are split into sentences instead.
@@ -56,9 +70,7 @@ def split_statements(document: Document) -> Iterator[Statement]:
             if not _BULLET.match(raw):
                 lead = ""
             for piece_start, piece_end in _pieces(raw):
-                for statement in _trimmed(
-                    document.text, start + piece_start, start + piece_end, heading_path, lead
-                ):
+                for statement in _trimmed(document.text, start + piece_start, start + piece_end, heading_path, lead):
                     yield replace(statement, preceding=document.text[start : statement.start])
             stripped = raw.strip(TRIM)
             if stripped.endswith(":") and len(stripped) < 200:
@@ -120,14 +132,103 @@ def _soft_pieces(line: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     yield start, end
 
 
-def _trimmed(
-    text: str, start: int, end: int, heading_path: tuple[str, ...], lead: str
-) -> Iterator[Statement]:
-    while start < end and (
-        text[start] in TRIM or (text[start] == "o" and text[start + 1 : start + 2] == " ")
-    ):
+def _trimmed(text: str, start: int, end: int, heading_path: tuple[str, ...], lead: str) -> Iterator[Statement]:
+    while start < end and (text[start] in TRIM or (text[start] == "o" and text[start + 1 : start + 2] == " ")):
         start += 1
     while end > start and text[end - 1] in TRIM:
         end -= 1
     if end > start:
         yield Statement(text[start:end], start, end, heading_path, lead)
+
+
+# -- the statements the index stores ----------------------------------------------------------------------------
+
+# Bump when document_statements changes: stored statements and their vectors are then derived anew.
+STATEMENTS_VERSION = "1"
+# A line that is only a figure ("129.441") is a flattened table or fact-box cell; its label is the short line
+# after it ("Stykpris kr.") or, failing that, the short line before it.
+_BARE_FIGURE = re.compile(r"[\d.,%/ -]+(?:kr\.?|mio\.? kr\.?|%)?")
+MAX_LABEL = 60
+
+
+def document_statements(document: Document) -> list[Statement]:
+    """The statements of a document in text order, each inside one chunk, with its kind and label."""
+    raw = list(split_statements(document))
+    boundaries = sorted({offset for chunk in document.chunks for offset in (chunk.start, chunk.end)})
+    text = document.text
+    out: list[Statement] = []
+    skip = False
+    raw = [replace(s, document_id=document.id) for s in raw]
+    for n, s in enumerate(raw):
+        if skip:
+            skip = False
+            continue
+        start, end, kind = s.start, s.end, _kind(text, s)
+        label = raw[n + 1] if n + 1 < len(raw) else None
+        if (
+            label is not None
+            and _BARE_FIGURE.fullmatch(s.text)
+            and text[end : label.start].strip() == ""
+            and "\n" in text[end : label.start + 1]
+            and len(label.text) <= MAX_LABEL
+            and not _BARE_FIGURE.fullmatch(label.text)
+            and label.heading_path == s.heading_path
+        ):
+            end, skip, kind = label.end, True, "value"  # the value and the label below it are one statement
+        name = column_header(text, start) if kind == "row" else label_above(text, start)
+        if name and kind == "sentence":
+            kind = "value"
+        for piece_start, piece_end in _cut(text, start, end, boundaries):
+            piece = text[piece_start:piece_end]
+            out.append(replace(s, text=piece, start=piece_start, end=piece_end, kind=kind, label=name, preceding=""))
+    return out
+
+
+def _kind(text: str, statement: Statement) -> str:
+    line_start = text.rfind("\n", 0, statement.start) + 1
+    line_end = text.find("\n", statement.end)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    if "|" in line:
+        return "row"
+    return "bullet" if _BULLET.match(line) or statement.lead else "sentence"
+
+
+def column_header(text: str, start: int) -> str:
+    """The first line of the block of `|` rows the row at `start` stands in ("Profession | Antal | Årsværk"),
+    or "" when the row is that header itself."""
+    line = text.rfind("\n", 0, start) + 1
+    first = line
+    while first > 0:
+        above = text.rfind("\n", 0, first - 1) + 1
+        if "|" not in text[above : first - 1]:
+            break
+        first = above
+    if first == line:
+        return ""
+    end = text.find("\n", first)
+    return text[first : end if end != -1 else len(text)].strip()
+
+
+def label_above(text: str, start: int) -> str:
+    """The short label line right above a value standing on its own line in a form or fact box ("Dato og
+    tidspunkt for tilsynsbesøg" above "Onsdag d. 28. august 2013"), or ""."""
+    if start == 0 or text[start - 1] != "\n":
+        return ""
+    above = text[text.rfind("\n", 0, start - 1) + 1 : start - 1].strip()
+    is_label = 0 < len(above) <= MAX_LABEL and above[-1] not in ".!?;" and "|" not in above
+    return above if is_label else ""
+
+
+def _cut(text: str, start: int, end: int, boundaries: list[int]) -> list[tuple[int, int]]:
+    """[start, end) cut at chunk boundaries inside it: a statement crossing one would belong to no passage and
+    could never be quoted."""
+    cuts = [start, *(b for b in boundaries if start < b < end), end]
+    pieces = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            pieces.append((a, b))
+    return pieces

@@ -27,6 +27,7 @@ from service.schemas import (
     CompareRequest,
     CompareResponse,
     CompareRowResponse,
+    EvidenceResponse,
     FiltersRequest,
     HealthResponse,
     PassageResponse,
@@ -59,11 +60,10 @@ class Service:
         # Templates are checked now, so a broken prompt stops startup instead of failing a request later.
         prompts = PromptSet.load(settings.prompts_dir)
         index = runtime.load_or_build()
-        sentences = runtime.sentence_vectors(index)
         llm = None
         if settings.llm_url:
             llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-        return cls(runtime, index, Answerer(index, runtime.embedder, sentences), prompts, llm)
+        return cls(runtime, index, runtime.answerer(index), prompts, llm)
 
     # -- documents ----------------------------------------------------------------------------------------
 
@@ -116,8 +116,8 @@ class Service:
         hits = self.index.search(danish_search_text(body.query), top_k=body.top_k, filters=to_filters(body.filters))
         return SearchResponse(query=body.query, passages=[passage(h) for h in hits])
 
-    def ask(self, body: AskRequest) -> AskResponse:
-        response = self._extractive(body)
+    def ask(self, body: AskRequest, debug: bool = False) -> AskResponse:
+        response = self._extractive(body, debug)
         if self.llm is None or response.mode == "compare" or response.reason in FINAL_REFUSALS:
             return response
         generated = generate_answer(
@@ -152,7 +152,7 @@ class Service:
             elif event.result is not None:
                 yield sse("done", with_generated(response, event.result).model_dump())
 
-    def _extractive(self, body: AskRequest) -> AskResponse:
+    def _extractive(self, body: AskRequest, debug: bool = False) -> AskResponse:
         history = [(turn.role, turn.content) for turn in body.history]
         if self.llm is not None and history:
             question = rewrite_followup(self.llm, self.prompts, [t.model_dump() for t in body.history], body.question)
@@ -162,7 +162,7 @@ class Service:
         topic = comparison_topic(question)
         if topic is not None and match_topic(topic):  # a comparison of something we have no metric for is a question
             return self._ask_compare(body.question, question, topic, filters)
-        result = self.answerer.answer(question, top_k=body.top_k, filters=filters)
+        result = self.answerer.answer(question, top_k=body.top_k, filters=filters, explain=debug)
         return ask_response(body.question, question, result)
 
     def _ask_compare(self, asked: str, question: str, topic: str, filters: Filters | None) -> AskResponse:
@@ -226,7 +226,7 @@ class Service:
             section_kind=body.section_kind,
             per_document=pool,
         )
-        ranked = rank_by_sentences(candidates, self.answerer.embedder.embed_query(body.text), self.answerer.sentences)
+        ranked = rank_by_sentences(candidates, self.answerer.embedder.embed_query(body.text), self.index.statements)
         hits = diversify(ranked, body.top_k, PER_DOCUMENT)
         return SimilarResponse(
             text=body.text,
@@ -283,6 +283,14 @@ def ask_response(asked: str, question: str, result: Answer) -> AskResponse:
         passages=[passage(h) for h in result.hits],
         language=result.language,
         reason=result.reason,
+        grade=result.grade,
+        lead=result.lead,
+        confidence=round(result.confidence, 4),
+        evidence=[
+            EvidenceResponse(passage_id=q.hit.id, quote=q.text, start=q.start, end=q.end, score=round(q.score, 4))
+            for q in result.evidence
+        ],
+        trace=result.trace,
     )
 
 

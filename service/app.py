@@ -81,8 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return svc.search(body)
 
     @app.post("/ask", response_model=AskResponse)
-    def ask(body: AskRequest, svc: Svc) -> AskResponse:
-        return svc.ask(body)
+    def ask(body: AskRequest, svc: Svc, debug: bool = False) -> AskResponse:
+        return svc.ask(body, debug=debug)
 
     @app.post("/ask/stream")
     def ask_stream(body: AskRequest, svc: Svc) -> StreamingResponse:

@@ -7,11 +7,13 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from index.errors import IndexLayerError
 from ingest.errors import IngestError
 from ingest.pipeline import ingest_folder
-from service.config import Settings, get_settings
+from service.answer import calibration_name
+from service.config import REPO_ROOT, Settings, get_settings
 from service.errors import ServiceError
 from service.runtime import Runtime, tqdm_progress
 from service.schemas import AskRequest, CompareRequest, SearchRequest, SimilarRequest
@@ -65,12 +67,28 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--top-k", type=int, default=5)
         sub.add_argument("--json", action="store_true")
     commands.choices["similar"].add_argument("--section-kind", default=None)
+    commands.choices["ask"].add_argument(
+        "--explain", action="store_true", help="print the trace: analysis, candidates with features, thresholds"
+    )
 
     sub = command("compare", _compare, "Compare a goal (e.g. sygefravær) across units as a sourced table.")
     sub.add_argument("topic")
     form = sub.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true")
+
+    sub = command(
+        "calibrate",
+        _calibrate,
+        "Fit the answer scorer on question sets with grouped cross-validation; prints the calibration table.",
+    )
+    sub.add_argument(
+        "--questions", nargs="*", type=Path, help="question sets (default: benchmarks/*.jsonl except final*)"
+    )
+    sub.add_argument("--save-features", type=Path, help="also write the labelled candidate rows to this file")
+    sub.add_argument("--add-features", nargs="*", type=Path, default=[], help="rows collected on other indexes")
+    sub.add_argument("--collect-only", action="store_true", help="collect and save rows, do not fit")
+    sub.add_argument("--out", type=Path, help="calibration file (default: DATA_DIR/calibration/<model>.json)")
 
     sub = command("serve", _serve, "Serve the API and chat page (builds the index first if there is none).")
     sub.add_argument("--host", default="127.0.0.1")
@@ -134,22 +152,28 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    response = _service(settings).ask(AskRequest(question=args.text, top_k=args.top_k))
+    response = _service(settings).ask(AskRequest(question=args.text, top_k=args.top_k), debug=args.explain)
     if args.json:
         return _print_json(response)
     print(response.answer)
+    english = response.language == "en"
+    source, page, closest = ("Source", "p.", "Closest passages") if english else ("Kilde", "s.", "Nærmeste passager")
+    for n, item in enumerate(response.evidence, 1):
+        hit = next(p for p in response.passages if p.id == item.passage_id)
+        where = f"{hit.document_title} > {hit.section}" + (f", {page} {hit.page}" if hit.page else "")
+        print(f"  {n}. »{item.quote}«\n     {source}: {where}")
     if response.rows:
         from service.compare import format_table
 
         print(format_table([row.model_dump() for row in response.rows]))
-    english = response.language == "en"
-    source, page, closest = ("Source", "p.", "Closest passages") if english else ("Kilde", "s.", "Nærmeste passager")
     for citation in response.citations:
         hit = next(p for p in response.passages if p.id == citation.passage_id)
         print(f"\n{source}: {hit.document_title} > {hit.section}" + (f", {page} {hit.page}" if hit.page else ""))
     if not response.answered and response.passages:
         print(f"\n{closest}:")
         _print_passages(response.passages[:3])
+    if response.trace is not None:
+        print("\n" + json.dumps(response.trace, ensure_ascii=False, indent=1))
     return 0
 
 
@@ -181,6 +205,31 @@ def _compare(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(rows_to_csv(rows))
         return 0
     print(format_table(rows) if rows else response.message)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from service.answer import calibrate
+
+    questions = args.questions
+    if questions is None:
+        questions = sorted(p for p in (REPO_ROOT / "benchmarks").glob("*.jsonl") if not p.name.startswith("final"))
+    runtime = Runtime(settings)
+    # Features do not depend on the scorer: a neutral one, so a stale calibration file cannot block its re-fit.
+    answerer = runtime.answerer(runtime.load_or_build(progress=tqdm_progress()), calibrate.Scorer.neutral())
+    rows = calibrate.collect(answerer, calibrate.load_questions(questions))
+    print(f"{len({r.question_id for r in rows})} questions of {len(questions)} sets in this index, {len(rows)} rows")
+    if args.save_features:
+        calibrate.write_rows(rows, args.save_features)
+    if args.collect_only:
+        return 0
+    for path in args.add_features:
+        rows += calibrate.read_rows(path)
+    fitted = calibrate.fit(rows, settings.model)
+    out = args.out or settings.data_dir / "calibration" / calibration_name(settings.model)
+    calibrate.write_calibration(fitted, out)
+    print(calibrate.format_table(fitted))
+    print(f"written {out}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from service.answer import question_names
+from ingest.danish import names_in
 
 # Openers of an elliptic follow-up, Danish and English.
 _FOLLOW_UP = re.compile(
@@ -27,8 +27,8 @@ def standalone_question(question: str, history: list[tuple[str, str]]) -> str:
     previous = next((content for role, content in reversed(history) if role == "user"), None)
     if previous is None or not is_follow_up(question):
         return question
-    new_names = question_names(question)
-    old_names = question_names(previous)
+    new_names = names_in(question)
+    old_names = names_in(previous)
     if new_names and old_names:
         rewritten = previous
         for old in old_names:

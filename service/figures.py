@@ -53,7 +53,7 @@ def counted_in_words(text: str) -> list[str]:
     return [word for match in _NUMBER_WORD.finditer(text) for word in match.groups() if word]
 
 
-def _figures(text: str) -> list[NumberMention]:
+def figures_in(text: str) -> list[NumberMention]:
     """Figures a question can ask for: not bare years, law paragraphs, dates, ordinals ("3. niveau") or section
     numbers."""
     return [
@@ -82,7 +82,7 @@ def asks_amount_or_share(question: str) -> bool:
 
 def answers_figure(question: str, text: str) -> bool:
     """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?"""
-    figures = _figures(text)
+    figures = figures_in(text)
     # A share is asked for before an amount: "hvor mange procent af stykprisen" wants a percentage of a price.
     if _PERCENT_INTENT.search(question):
         return any(m.measure == "%" or "/" in m.raw for m in figures)

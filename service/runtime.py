@@ -10,11 +10,11 @@ from functools import cached_property
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMissingError
 from index.search import Index
-from index.sentences import SentenceVectors, load_sentence_vectors
 from index.store import BuildReport, load_index, update_index
 from ingest.documents import Document
 from ingest.pipeline import CHUNKING_VERSION, ingest_file
 from ingest.targets import TARGETS_VERSION, extract_targets, targets_to_records
+from service.answer import Answerer, Scorer, Wording, calibration_name, load_scorer
 from service.config import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -48,20 +48,15 @@ class Runtime:
             model_name=self.settings.model,
             extras_version=TARGETS_VERSION,
             rebuild=rebuild,
+            calibration=calibration_name(self.settings.model),
         )
-        self.sentence_vectors(self.load(), progress=progress)
         return report
 
-    def sentence_vectors(self, index: Index, progress: Progress | None = None) -> SentenceVectors:
-        """Sentence vectors of the indexed documents, embedding only documents not cached yet."""
-        return load_sentence_vectors(
-            index.documents.values(),
-            self.settings.data_dir / "sentences",
-            lambda: self.embedder,
-            self.settings.model,
-            CHUNKING_VERSION,
-            progress=progress,
-        )
+    def answerer(self, index: Index, scorer: Scorer | None = None) -> Answerer:
+        """The answer pipeline over `index`, with the calibration its manifest names (or the scorer given)."""
+        name = index.manifest.get("calibration") or calibration_name(self.settings.model)
+        scorer = scorer or load_scorer(name, [self.settings.data_dir / "calibration"])
+        return Answerer(index, self.embedder, scorer, Wording.load(self.settings.prompts_dir / "answers"))
 
     def load(self) -> Index:
         return load_index(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -86,6 +86,14 @@ class CitationResponse(BaseModel):
     end: int
 
 
+class EvidenceResponse(BaseModel):
+    passage_id: str
+    quote: str
+    start: int  # offsets of the quote in the document's cleaned text
+    end: int
+    score: float  # the scorer's probability that this statement answers the question
+
+
 class CompareRowResponse(BaseModel):
     unit: str
     organisation: str
@@ -115,6 +123,11 @@ class AskResponse(BaseModel):
     reason: str = ""  # why a generated answer fell back, when it did
     standalone_question: str = ""  # the question as understood after resolving a follow-up
     rows: list[CompareRowResponse] = Field(default_factory=list)
+    grade: str = "nothing"  # direct | evidence | nothing (extractive grading; "direct" whenever answered)
+    lead: str = ""  # the answer itself (figures, dates), copied verbatim from the quote
+    confidence: float = 0.0  # calibrated probability that the quoted statement answers the question
+    evidence: list[EvidenceResponse] = Field(default_factory=list)  # closest statements when not answered
+    trace: dict[str, Any] | None = None  # with ?debug=true: analysis, candidates, features, thresholds
 
 
 class CompareRequest(BaseModel):

@@ -14,7 +14,7 @@ import numpy as np
 
 from index.lexical import tokenize
 from index.search import Hit
-from index.sentences import SentenceVectors
+from index.statements import StatementTable
 
 # Passages the hybrid search hands to the sentence ranking, and the weight of the best sentence against the
 # passage as a whole.
@@ -42,7 +42,7 @@ def highlight_spans(draft: str, passage: str) -> list[tuple[int, int]]:
     return spans
 
 
-def rank_by_sentences(hits: list[Hit], draft_vector: np.ndarray, sentences: SentenceVectors) -> list[Hit]:
+def rank_by_sentences(hits: list[Hit], draft_vector: np.ndarray, sentences: StatementTable) -> list[Hit]:
     """`hits` re-scored by their sentence closest to the draft (and, less, their own similarity), best first."""
     rescored = []
     for hit in hits:

@@ -46,11 +46,17 @@ def test_ask_json_has_the_api_shape_and_a_verbatim_quote(aftaler: Run) -> None:
     assert citation["quote"] in passage["text"] and "8 %" in citation["quote"]
 
 
-def test_ask_in_english_prints_the_answer_and_its_source_in_english(aftaler: Run) -> None:
+def test_ask_in_english_prints_the_closest_statements_and_their_sources_in_english(aftaler: Run) -> None:
     code, out, _ = aftaler("ask", "What is the sick-leave target for Bakkegården?")
     assert code == 0
-    assert out.startswith("According to") and "8 %" in out
-    assert "\nSource: " in out and "Kilde:" not in out
+    assert "1. »Det aftales, at måltallet for sygefravær på Bakkegården er 8 % i 2022.«" in out
+    assert "Source: " in out and "Kilde:" not in out
+
+
+def test_ask_explain_prints_the_trace_with_features_and_the_grade_decision(aftaler: Run) -> None:
+    code, out, _ = aftaler("ask", "Hvad er måltallet for sygefravær på Bakkegården?", "--explain")
+    trace = json.loads(out[out.index("\n{") + 1 :])
+    assert code == 0 and trace["grade"] == "direct" and "figure_ok" in trace["candidates"][0]["features"]
 
 
 def test_ask_about_something_the_corpus_does_not_say_refuses_and_shows_the_closest_passages(aftaler: Run) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.answer import question_names
+from ingest.danish import names_in as question_names
 from service.conversation import is_follow_up, standalone_question
 from service.language import detect_language
 from service.similar import highlight_spans

@@ -6,8 +6,10 @@ import pytest
 from index.embed import HashEmbedder
 from index.lexical import LexicalIndex
 from index.search import COVERAGE_FLOOR, COVERAGE_FULL, LEXICAL_WEIGHT_MAX, Filters, Index, lexical_weight
+from index.statements import StatementTable
 from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document, Section
+from ingest.statements import document_statements
 
 
 def make_document(
@@ -50,7 +52,9 @@ def make_index(documents: list[Document]) -> Index:
     chunks = [chunk for document in documents for chunk in document.chunks]
     texts = [chunk.embedding_text() for chunk in chunks]
     vectors = VectorIndex(embedder.embed_passages(texts), 64)
-    return Index(documents, vectors, LexicalIndex.build(texts), lambda: embedder)
+    statements = [s for document in documents for s in document_statements(document)]
+    table = StatementTable(statements, embedder.embed_passages([s.embedding_text() for s in statements]))
+    return Index(documents, vectors, LexicalIndex.build(texts), lambda: embedder, statements=table)
 
 
 @pytest.fixture

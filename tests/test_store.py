@@ -10,7 +10,7 @@ import pytest
 from index import store
 from index.embed import HashEmbedder
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
-from index.serialize import document_from_dict, document_to_dict
+from index.serialize import FORMAT_VERSION, document_from_dict, document_to_dict
 from index.store import build_index, load_index, update_index
 from ingest.documents import Chunk, Document, Section
 from ingest.errors import UnsupportedFormatError
@@ -25,9 +25,7 @@ class CountingEmbedder(HashEmbedder):
         self.embedded: list[str] = []
         self.fail_after = fail_after
 
-    def embed_passages(
-        self, texts: list[str], batch_size: int = 32, show_progress: bool = False
-    ) -> np.ndarray:
+    def embed_passages(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         if self.fail_after is not None and len(self.embedded) + len(texts) > self.fail_after:
             raise RuntimeError("embedding died")
         self.embedded.extend(texts)
@@ -46,9 +44,7 @@ def ingest_paragraphs(path: Path, root: Path) -> Document:
     for n, paragraph in enumerate(text.split("\n\n")):
         end = start + len(paragraph)
         heading = (f"Afsnit {n + 1}",)
-        chunk = Chunk(
-            f"{doc_id}:{n:04d}", doc_id, heading, paragraph, start, end, None, None, "Mål | Måltal", "goal"
-        )
+        chunk = Chunk(f"{doc_id}:{n:04d}", doc_id, heading, paragraph, start, end, None, None, "Mål | Måltal", "goal")
         sections.append(Section(heading, start, end, None, None, paragraph, (chunk,)))
         start = end + 2
     relative = path.relative_to(root).as_posix()
@@ -83,13 +79,9 @@ class CountingIngest:
 def corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "alpha.txt").write_text(
-        "Sygefravær skal ned til 4,5 %.\n\nTrivsel måles årligt.", encoding="utf-8"
-    )
+    (folder / "alpha.txt").write_text("Sygefravær skal ned til 4,5 %.\n\nTrivsel måles årligt.", encoding="utf-8")
     (folder / "beta.txt").write_text("Budgettet er 13.4 mio. kr.", encoding="utf-8")
-    (folder / "gamma.txt").write_text(
-        "Borgerne har medindflydelse.\n\nPersonalet uddannes.", encoding="utf-8"
-    )
+    (folder / "gamma.txt").write_text("Borgerne har medindflydelse.\n\nPersonalet uddannes.", encoding="utf-8")
     (folder / ".hidden.txt").write_text("ikke med", encoding="utf-8")
     return folder
 
@@ -115,15 +107,14 @@ def test_first_update_indexes_every_supported_file(corpus: Path, tmp_path: Path)
     embedder = CountingEmbedder()
     report = update(corpus, tmp_path / "index", embedder)
     assert (report.added, report.changed, report.removed, report.unchanged, report.failures) == (3, 0, 0, 0, [])
-    assert report.embedded == len(embedder.embedded) == 5
+    assert report.embedded + report.statements_embedded == len(embedder.embedded)
+    assert report.embedded == 5
     index = load_index(tmp_path / "index", HashEmbedder())
     assert sorted(index.documents) == ["alpha", "beta", "gamma"]
     assert index.search("sygefraværet", top_k=1)[0].id == "alpha:0000"
 
 
-def test_unchanged_corpus_is_neither_parsed_nor_embedded_nor_model_loaded(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_unchanged_corpus_is_neither_parsed_nor_embedded_nor_model_loaded(corpus: Path, tmp_path: Path) -> None:
     update(corpus, tmp_path / "index", CountingEmbedder())
     ingest = CountingIngest()
 
@@ -146,7 +137,8 @@ def test_only_added_and_changed_files_are_embedded(corpus: Path, tmp_path: Path)
     report = update(corpus, tmp_path / "index", embedder, ingest)
     assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 1)
     assert sorted(ingest.paths) == ["beta.txt", "delta.txt"]
-    assert len(embedder.embedded) == report.embedded == 2
+    assert len(embedder.embedded) == report.embedded + report.statements_embedded
+    assert report.embedded == 2
     index = load_index(tmp_path / "index", HashEmbedder())
     assert sorted(index.documents) == ["alpha", "beta", "delta"]
     assert index.search("14,2 mio", top_k=1)[0].text == "Budgettet er 14,2 mio. kr."
@@ -158,9 +150,7 @@ def test_failing_file_is_reported_and_its_old_version_dropped(corpus: Path, tmp_
     (corpus / "beta.txt").write_text("KORRUPT", encoding="utf-8")
     report = update(corpus, tmp_path / "index", CountingEmbedder())
     assert [f.path for f in report.failures] == ["beta.txt"]
-    assert (
-        "cannot parse" in report.failures[0].reason and "removed from the index" in report.failures[0].reason
-    )
+    assert "cannot parse" in report.failures[0].reason and "removed from the index" in report.failures[0].reason
     assert sorted(load_index(tmp_path / "index", HashEmbedder()).documents) == ["alpha", "gamma"]
 
 
@@ -222,7 +212,7 @@ def test_missing_index_says_to_run_ingest(tmp_path: Path) -> None:
     [
         (HashEmbedder(32), CHUNKING, {}, ["hash-64", "hash-32"]),
         (HashEmbedder(64), "chunking-2", {}, ["chunking-1", "chunking-2"]),
-        (HashEmbedder(64), CHUNKING, {"format_version": 99}, ["99", "1"]),
+        (HashEmbedder(64), CHUNKING, {"format_version": 99}, ["99", str(FORMAT_VERSION)]),
         (HashEmbedder(64), CHUNKING, {"dimension": 128}, ["128", "64"]),
     ],
 )
@@ -255,9 +245,7 @@ def test_incompatible_index_names_both_values_and_the_fix(
         lambda folder: (folder / "lexical" / "document_frequency.json").unlink(),
     ],
 )
-def test_damaged_index_is_reported_as_corrupt(
-    corpus: Path, tmp_path: Path, damage: Callable[[Path], object]
-) -> None:
+def test_damaged_index_is_reported_as_corrupt(corpus: Path, tmp_path: Path, damage: Callable[[Path], object]) -> None:
     update(corpus, tmp_path / "index", CountingEmbedder())
     damage(tmp_path / "index")
     with pytest.raises(IndexCorruptError, match="aftaler ingest --rebuild"):
@@ -273,11 +261,7 @@ def test_update_rebuilds_a_damaged_index(corpus: Path, tmp_path: Path) -> None:
 
 
 def goal_rows(document: Document) -> dict[str, list[dict]]:
-    return {
-        "goals": [
-            {"text": chunk.text} for chunk in document.chunks if "%" in chunk.text or "kr" in chunk.text
-        ]
-    }
+    return {"goals": [{"text": chunk.text} for chunk in document.chunks if "%" in chunk.text or "kr" in chunk.text]}
 
 
 def test_extras_are_persisted_and_kept_per_document(corpus: Path, tmp_path: Path) -> None:
@@ -337,9 +321,7 @@ def test_new_tokenizer_rebuilds_the_lexical_index_without_parsing_or_embedding(
 def test_build_index_requires_extras_to_name_their_document(tmp_path: Path, corpus: Path) -> None:
     document = ingest_paragraphs(corpus / "beta.txt", corpus)
     with pytest.raises(ValueError, match="document_id"):
-        build_index(
-            [document], tmp_path / "index", HashEmbedder(), CHUNKING, extras={"goals": [{"text": "x"}]}
-        )
+        build_index([document], tmp_path / "index", HashEmbedder(), CHUNKING, extras={"goals": [{"text": "x"}]})
     build_index(
         [document],
         tmp_path / "index",
@@ -347,16 +329,12 @@ def test_build_index_requires_extras_to_name_their_document(tmp_path: Path, corp
         CHUNKING,
         extras={"goals": [{"text": "x", "document_id": "beta"}]},
     )
-    assert load_index(tmp_path / "index", HashEmbedder()).extras == {
-        "goals": [{"text": "x", "document_id": "beta"}]
-    }
+    assert load_index(tmp_path / "index", HashEmbedder()).extras == {"goals": [{"text": "x", "document_id": "beta"}]}
 
 
 def test_document_survives_a_dict_round_trip() -> None:
     text = "Mål | Indikator | Måltal\nSygefravær | Fraværsdage | 4,5 %"
-    chunk = Chunk(
-        "d:0000", "d", ("Mål", "Sygefravær"), text, 0, len(text), 2, 3, "Mål | Indikator | Måltal", "goal"
-    )
+    chunk = Chunk("d:0000", "d", ("Mål", "Sygefravær"), text, 0, len(text), 2, 3, "Mål | Indikator | Måltal", "goal")
     document = Document(
         "d",
         "sub/d.pdf",
@@ -387,9 +365,7 @@ def test_failure_while_writing_leaves_the_old_index_and_no_temp_folder(
     with pytest.raises(OSError, match="disk full"):
         update(corpus, tmp_path / "index", CountingEmbedder())
     monkeypatch.undo()
-    assert (
-        load_index(tmp_path / "index", HashEmbedder()).chunk("beta:0000").text == "Budgettet er 13.4 mio. kr."
-    )
+    assert load_index(tmp_path / "index", HashEmbedder()).chunk("beta:0000").text == "Budgettet er 13.4 mio. kr."
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index"]
 
 
@@ -407,9 +383,7 @@ def test_loading_with_a_factory_defers_the_model_to_the_first_search(corpus: Pat
     assert loads == [1]
 
 
-def test_lazily_loaded_model_of_another_dimension_is_refused_on_first_search(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_lazily_loaded_model_of_another_dimension_is_refused_on_first_search(corpus: Path, tmp_path: Path) -> None:
     update(corpus, tmp_path / "index", CountingEmbedder())
     index = load_index(tmp_path / "index", lambda: HashEmbedder(32), model_name="hash-64")
     with pytest.raises(IndexIncompatibleError, match="64-dimensional"):
@@ -421,9 +395,7 @@ def test_an_embedder_class_is_treated_as_a_factory(corpus: Path, tmp_path: Path)
     assert report.embedded == 5
 
 
-def test_unreadable_file_is_reported_not_fatal(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unreadable_file_is_reported_not_fatal(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from index import store
 
     real_hash = store.file_hash

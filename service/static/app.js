@@ -185,12 +185,25 @@ function passageCard(passage, highlights) {
   );
 }
 
-function refusal(message, passages) {
+function refusal(message, passages, evidence) {
+  const byId = new Map(passages.map((p) => [p.id, p]));
+  const closest = evidence || [];
   return el(
     "div",
     { class: "refusal" },
-    el("p", { class: "refusal-title", text: "Det kan jeg ikke finde i aftalerne" }),
+    el("p", {
+      class: "refusal-title",
+      text: closest.length ? "Intet sikkert svar" : "Det kan jeg ikke finde i aftalerne",
+    }),
     message ? el("p", { class: "answer-text", text: message }) : null,
+    closest.length
+      ? el(
+          "section",
+          { class: "evidence" },
+          el("h3", { text: "Det nærmeste, aftalerne siger" }),
+          el("div", { class: "citations" }, closest.map((c) => citationFigure(c, byId.get(c.passage_id)))),
+        )
+      : null,
     passages.length
       ? el(
           "details",
@@ -206,7 +219,7 @@ function refusal(message, passages) {
 
 function renderAnswer(response) {
   if (response.mode === "compare") return renderComparison(response);
-  if (!response.answered) return [refusal(response.answer, response.passages)];
+  if (!response.answered) return [refusal(response.answer, response.passages, response.evidence)];
   const passages = new Map(response.passages.map((p) => [p.id, p]));
   return [
     response.standalone_question

@@ -1,0 +1,284 @@
+"""Fitting the scorer: question sets -> candidate features with labels -> logistic regression with grouped
+cross-validation -> thresholds and a calibration table -> a calibration file.
+
+A candidate is labelled right when its statement holds one of the question's evidence strings (or is a part of
+one, for evidence that spans a label and its value). Folds are grouped by question, so no question is in both
+the fitting and the checking fold, and the thresholds are chosen on out-of-fold probabilities:
+- direct: the lowest confidence at which the best statement is the right one for at least TARGET_PRECISION of
+  the questions at or above it (unanswerable questions count as wrong when they reach it), resting on at least
+  MIN_DIRECT questions;
+- evidence: the level that best separates the two errors of showing evidence: answerable questions whose right
+  statement is among the three shown but stay below it, and unanswerable questions that reach it (the sum of the
+  two rates is smallest).
+
+The issue asked for 0.97 direct precision. With the features here the cross-validated best statement reaches
+0.95 on the top ~40 of 455 questions and never 0.97 on 20 or more, so 0.97 would mean no direct answers at all;
+0.95 is the operating point chosen, and the figures on held-out sets are reported as measured.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.answer.features import FEATURES
+from service.answer.pipeline import Answerer
+from service.answer.scorer import QUESTION_FEATURES, Scorer, question_features
+
+__all__ = ["Scorer", "collect", "fit", "format_table", "load_questions", "read_rows", "write_rows"]
+
+TARGET_PRECISION = 0.95
+MIN_DIRECT = 20  # questions a direct threshold must rest on, so one lucky question cannot set it
+FOLDS = 5
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.replace("|", " ").casefold().split())
+
+
+@dataclass(frozen=True)
+class Row:
+    question_id: str
+    answerable: bool
+    label: bool
+    features: list[float]
+
+
+def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    questions = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                questions.append({**json.loads(line), "set": path.stem})
+    return questions
+
+
+def in_index(question: dict[str, Any], answerer: Answerer) -> bool:
+    """The question is about a document of this index (an unanswerable one counts wherever it is asked)."""
+    if not question["answerable"]:
+        return not question.get("file") or any(
+            Path(d.path).name == Path(question["file"]).name for d in answerer.index.documents.values()
+        )
+    name = normalise(question["document"])
+    return any(name in normalise(f"{d.title} {d.unit} {d.text[:200000]}") for d in answerer.index.documents.values())
+
+
+def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
+    """One row per candidate statement of each question, labelled from its evidence."""
+    rows: list[Row] = []
+    for question in questions:
+        if not in_index(question, answerer):
+            continue
+        qid = f"{question['set']}:{question['id']}"
+        answer = answerer.answer(question["question"], explain=True, all_candidates=True)
+        evidence = [normalise(e) for e in question.get("evidence", [])]
+        for candidate in answer.trace["candidates"]:
+            text = normalise(candidate["text"])
+            label = any(e in text or (len(text) >= 12 and text in e) for e in evidence)
+            rows.append(Row(qid, bool(question["answerable"]), label, [candidate["features"][f] for f in FEATURES]))
+        if not answer.trace["candidates"]:
+            rows.append(Row(qid, bool(question["answerable"]), False, []))
+    return rows
+
+
+def write_rows(rows: list[Row], path: Path) -> None:
+    path.write_text("".join(json.dumps(row.__dict__) + "\n" for row in rows), encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[Row]:
+    return [Row(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def fit(rows: list[Row], model: str) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    scored = [r for r in rows if r.features]
+    x = np.asarray([r.features for r in scored], np.float64)
+    y = np.asarray([r.label for r in scored], bool)
+    groups = np.asarray([r.question_id for r in scored])
+    folds = list(GroupKFold(n_splits=FOLDS).split(x, y, groups))
+
+    def out_of_fold(c: float) -> np.ndarray:
+        predicted = np.zeros(len(y))
+        for train, test in folds:
+            scaler = StandardScaler().fit(x[train])
+            model_ = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(x[train]), y[train])
+            predicted[test] = model_.predict_proba(scaler.transform(x[test]))[:, 1]
+        return predicted
+
+    losses = {}
+    for c in C_GRID:
+        p = np.clip(out_of_fold(c), 1e-6, 1 - 1e-6)
+        losses[c] = float(-np.mean(y * np.log(p) + (~y) * np.log(1 - p)))
+    best_c = min(losses, key=losses.get)
+    oof = out_of_fold(best_c)
+    scaler = StandardScaler().fit(x)
+    final = LogisticRegression(C=best_c, max_iter=2000).fit(scaler.transform(x), y)
+
+    # Second stage, per question: is the best statement the right one? Fitted on the out-of-fold probabilities of
+    # the first stage, checked out of fold again.
+    ids = list(dict.fromkeys(r.question_id for r in rows))
+    index_of = {qid: [] for qid in ids}
+    for i, r in enumerate(scored):
+        index_of[r.question_id].append(i)
+    answerable = {r.question_id: r.answerable for r in rows}
+    with_candidates = [qid for qid in ids if index_of[qid]]
+    qx = np.asarray([question_features(x[index_of[q]], oof[index_of[q]]) for q in with_candidates])
+    qy = np.asarray([bool(y[index_of[q]][int(np.argmax(oof[index_of[q]]))]) for q in with_candidates])
+    confidence = np.zeros(len(with_candidates))
+    for train, test in GroupKFold(n_splits=FOLDS).split(qx, qy, with_candidates):
+        q_scaler = StandardScaler().fit(qx[train])
+        stage2 = LogisticRegression(max_iter=2000).fit(q_scaler.transform(qx[train]), qy[train])
+        confidence[test] = stage2.predict_proba(q_scaler.transform(qx[test]))[:, 1]
+    q_scaler = StandardScaler().fit(qx)
+    stage2 = LogisticRegression(max_iter=2000).fit(q_scaler.transform(qx), qy)
+
+    by_id = dict(zip(with_candidates, range(len(with_candidates)), strict=True))
+    questions = []
+    for qid in ids:
+        if qid not in by_id:
+            questions.append(_Question(answerable[qid], 0.0, False, False))
+            continue
+        rows_q = index_of[qid]
+        order = np.argsort(-oof[rows_q])
+        labels = y[rows_q][order]
+        questions.append(
+            _Question(answerable[qid], float(confidence[by_id[qid]]), bool(labels[0]), bool(labels[:3].any()))
+        )
+    direct = _direct_threshold(questions)
+    evidence = _evidence_threshold(questions)
+    return {
+        "model": model,
+        "features": list(FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": final.coef_[0].tolist(),
+        "intercept": float(final.intercept_[0]),
+        "C": best_c,
+        "question_features": list(QUESTION_FEATURES),
+        "question_mean": q_scaler.mean_.tolist(),
+        "question_scale": q_scaler.scale_.tolist(),
+        "question_coef": stage2.coef_[0].tolist(),
+        "question_intercept": float(stage2.intercept_[0]),
+        "direct_threshold": direct,
+        "evidence_threshold": evidence,
+        "target_precision": TARGET_PRECISION,
+        "questions": len(questions),
+        "candidates": len(scored),
+        "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cross_validation": _summary(questions, direct, evidence),
+        "table": _table(questions),
+        "precision_curve": _curve(questions),
+    }
+
+
+def _curve(questions: list[_Question]) -> list[dict[str, float]]:
+    """Direct-answer precision and coverage of answerable questions at each confidence level, out of fold."""
+    answerable = max(1, sum(q.answerable for q in questions))
+    curve = []
+    for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        above = [q for q in questions if q.best >= t]
+        if above:
+            curve.append(
+                {
+                    "threshold": t,
+                    "precision": round(sum(q.right for q in above) / len(above), 3),
+                    "coverage": round(sum(q.answerable for q in above) / answerable, 3),
+                    "questions": len(above),
+                }
+            )
+    return curve
+
+
+@dataclass(frozen=True)
+class _Question:
+    answerable: bool
+    best: float  # out-of-fold confidence that the best statement answers
+    right: bool  # the best statement is a right one
+    right_in_top3: bool
+
+
+def _direct_threshold(questions: list[_Question]) -> float:
+    for t in sorted({round(q.best, 4) for q in questions}):
+        above = [q for q in questions if q.best >= t]
+        if len(above) < MIN_DIRECT:
+            break
+        if sum(q.right for q in above) / len(above) >= TARGET_PRECISION:
+            return float(t)
+    return 1.01  # no level reaches the target: no direct answers
+
+
+def _evidence_threshold(questions: list[_Question]) -> float:
+    helped = [q.best for q in questions if q.answerable and q.right_in_top3]
+    unanswerable = [q.best for q in questions if not q.answerable]
+    if not helped or not unanswerable:
+        return 0.5
+
+    def errors(t: float) -> float:
+        return sum(b < t for b in helped) / len(helped) + sum(b >= t for b in unanswerable) / len(unanswerable)
+
+    return float(min(sorted(set(helped + unanswerable)), key=errors))
+
+
+def _summary(questions: list[_Question], direct: float, evidence: float) -> dict[str, float]:
+    answerable = [q for q in questions if q.answerable]
+    unanswerable = [q for q in questions if not q.answerable]
+    directs = [q for q in questions if q.best >= direct]
+    return {
+        "direct_precision": sum(q.right for q in directs) / len(directs) if directs else 0.0,
+        "direct_coverage": sum(q.best >= direct for q in answerable) / max(1, len(answerable)),
+        "answer_or_evidence": sum(
+            (q.best >= direct and q.right) or (q.best >= evidence and q.right_in_top3) for q in answerable
+        )
+        / max(1, len(answerable)),
+        "right_at_1": sum(q.right for q in answerable) / max(1, len(answerable)),
+        "right_in_top3": sum(q.right_in_top3 for q in answerable) / max(1, len(answerable)),
+        "unanswerable_direct": sum(q.best >= direct for q in unanswerable) / max(1, len(unanswerable)),
+        "unanswerable_quiet": sum(q.best < evidence for q in unanswerable) / max(1, len(unanswerable)),
+    }
+
+
+def _table(questions: list[_Question]) -> list[dict[str, Any]]:
+    """Predicted against observed precision of the best statement, by bin of its out-of-fold probability."""
+    table = []
+    for low, high in zip(BINS, BINS[1:], strict=False):
+        inside = [q for q in questions if low <= q.best < high or (high == 1.0 and q.best == 1.0)]
+        table.append(
+            {
+                "bin": f"{low:.1f}-{high:.1f}",
+                "questions": len(inside),
+                "predicted": round(float(np.mean([q.best for q in inside])), 3) if inside else None,
+                "observed": round(sum(q.right for q in inside) / len(inside), 3) if inside else None,
+            }
+        )
+    return table
+
+
+def format_table(calibration: dict[str, Any]) -> str:
+    lines = ["bin        questions  predicted  observed"]
+    for row in calibration["table"]:
+        predicted = "-" if row["predicted"] is None else f"{row['predicted']:.3f}"
+        observed = "-" if row["observed"] is None else f"{row['observed']:.3f}"
+        lines.append(f"{row['bin']:<10} {row['questions']:>9}  {predicted:>9}  {observed:>8}")
+    cv = calibration["cross_validation"]
+    lines.append(
+        f"direct threshold {calibration['direct_threshold']:.3f}, evidence threshold "
+        f"{calibration['evidence_threshold']:.3f}, C={calibration['C']}"
+    )
+    lines.append("cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))
+    return "\n".join(lines)
+
+
+def write_calibration(calibration: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(calibration, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -1,0 +1,198 @@
+"""Candidate statements of the retrieved passages -> one row of features each. Nothing is vetoed here: whether a
+statement answers is for the fitted scorer to weigh (service/answer/scorer.py).
+
+Every feature is a plain number in a named column, so the trace shows why a statement won and the calibration
+can fit weights to them. Adding a feature means re-fitting (`aftaler calibrate`); a calibration file lists the
+features it was fitted on and is refused when they differ.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.search import Hit, Index
+from ingest.danish import shares_stem, tokenize, years
+from ingest.metrics import find_metrics
+from ingest.statements import Statement
+from service.answer.analyse import Analysis, Intent, Knowledge
+from service.figures import answers_figure, counted_in_words, states_frequency, states_period, states_time
+
+# Passages whose statements compete.
+PASSAGES = 8
+
+FEATURES: tuple[str, ...] = (
+    "dense",  # cosine of question and statement (with its heading and label)
+    "dense_gap",  # cosine minus the best cosine among the candidates (0 for the best)
+    "passage_rank",  # 1 / (1 + rank of the passage)
+    "passage_dense",  # cosine of question and passage
+    "passage_score",  # fused passage score (standard units)
+    "overlap",  # idf-weighted share of the question's terms in the statement
+    "context_overlap",  # ... in its heading or label only
+    "subject",  # share of the subject words in the statement, heading or label
+    "no_subject",  # the question has no subject words the corpus uses
+    "metric_match",  # the statement names a metric the question asks about
+    "metric_other",  # the question asks about a metric; the statement names only other ones
+    "figure_ok",  # a figure/count question and the statement states a figure of the asked kind
+    "figure_missing",
+    "counted_ok",  # a count question and the statement names what is counted
+    "time_ok",  # a date/duration/frequency question and the statement states one
+    "time_missing",
+    "list_ok",  # a list question and the statement introduces or is part of a list
+    "total_ok",
+    "total_missing",
+    "names_ok",  # the question names units and the statement is about them
+    "names_missing",
+    "unknown_names",  # the question names something no document uses
+    "unknown_subject",  # share of the subject words no document uses
+    "years_ok",  # the question names years and the statement covers them
+    "years_missing",
+    "has_figure",
+    "length",  # log of the statement's length
+    "is_row",
+    "is_value",
+    "is_bullet",
+    "heading_like",
+    "english",
+    # Relative to the question's other candidates (0 for the best): how this statement stands among its rivals.
+    "dense_rank",  # 1 / (1 + rank of its cosine)
+    "overlap_gap",
+    "subject_gap",
+)
+_RELATIVE = {"overlap_gap": "overlap", "subject_gap": "subject"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    row: int  # in the index's statement table
+    statement: Statement
+    hit: Hit
+    rank: int  # of the passage
+
+
+def candidates(index: Index, hits: list[Hit]) -> list[Candidate]:
+    table = index.statements
+    return [
+        Candidate(row, table.statements[row], hit, rank)
+        for rank, hit in enumerate(hits[:PASSAGES])
+        for row in table.within(hit.document_id, hit.start, hit.end)
+    ]
+
+
+def feature_matrix(
+    analysis: Analysis, found: list[Candidate], query_vector: np.ndarray, knowledge: Knowledge
+) -> np.ndarray:
+    if not found:
+        return np.zeros((0, len(FEATURES)), np.float32)
+    table = knowledge.index.statements
+    dense = table.vectors[[c.row for c in found]] @ query_vector
+    best = float(dense.max())
+    rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
+    ranks = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
+    for row, rank in zip(rows, ranks, strict=True):
+        row["dense_rank"] = 1.0 / (1 + int(rank))
+    for name, source in _RELATIVE.items():
+        top = max(row[source] for row in rows)
+        for row in rows:
+            row[name] = row[source] - top
+    return np.asarray([[row[name] for name in FEATURES] for row in rows], np.float32)
+
+
+def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowledge: Knowledge) -> dict[str, float]:
+    s, hit = c.statement, c.hit
+    text_tokens = tokenize(s.text)
+    context = f"{s.context} {s.label} {hit.table_header}"
+    context_tokens = tokenize(context)
+    total = sum(analysis.terms.values()) or 1.0
+    in_text = sum(w for t, w in analysis.terms.items() if shares_stem([t], text_tokens))
+    in_context = sum(
+        w for t, w in analysis.terms.items() if not shares_stem([t], text_tokens) and shares_stem([t], context_tokens)
+    )
+    subject_total = sum(knowledge.idf(t) for t in analysis.subject)
+    subject = (
+        sum(knowledge.idf(t) for t in analysis.subject if shares_stem([t], text_tokens + context_tokens))
+        / subject_total
+        if subject_total
+        else 0.0
+    )
+    stated_metrics = {m.key for m in find_metrics(s.text)}
+    figure_question = analysis.intent in (Intent.FIGURE, Intent.COUNT) or analysis.amount_or_share
+    figure_ok = figure_question and (
+        answers_figure(analysis.question, s.text)
+        or any(shares_stem(analysis.counted, tokenize(w)) for w in counted_in_words(s.text))
+    )
+    time_question = analysis.intent in (Intent.DATE, Intent.DURATION, Intent.FREQUENCY)
+    time_ok = time_question and {
+        Intent.DATE: states_time,
+        Intent.DURATION: states_period,
+        Intent.FREQUENCY: states_frequency,
+    }[analysis.intent](s.text)
+    wants_names = bool(analysis.names)
+    names_ok = wants_names and _about(analysis, c, knowledge)
+    year_words = f"{s.text} {context} {hit.section} {hit.year}"
+    years_ok = bool(analysis.years) and all(_covers(y, year_words) for y in analysis.years)
+    return {
+        "dense": cos,
+        "dense_gap": cos - best,
+        "passage_rank": 1.0 / (1 + c.rank),
+        "passage_dense": hit.dense_score,
+        "passage_score": hit.score,
+        "overlap": in_text / total,
+        "context_overlap": in_context / total,
+        "subject": subject,
+        "no_subject": float(not analysis.subject),
+        "metric_match": float(bool(analysis.metrics & stated_metrics)),
+        "metric_other": float(
+            bool(analysis.metrics) and bool(stated_metrics) and not analysis.metrics & stated_metrics
+        ),
+        "figure_ok": float(figure_ok),
+        "figure_missing": float(figure_question and not figure_ok),
+        "counted_ok": float(bool(analysis.counted) and shares_stem(analysis.counted, text_tokens + context_tokens)),
+        "time_ok": float(time_ok),
+        "time_missing": float(time_question and not time_ok),
+        "list_ok": float(analysis.intent == Intent.LIST and (s.kind == "bullet" or s.text.rstrip().endswith(":"))),
+        "total_ok": float(analysis.wants_total and bool(_TOTAL.search(s.text))),
+        "total_missing": float(analysis.wants_total and not _TOTAL.search(s.text)),
+        "names_ok": float(names_ok),
+        "names_missing": float(wants_names and not names_ok),
+        "unknown_names": float(bool(analysis.unknown_names)),
+        "unknown_subject": analysis.unknown_subject,
+        "years_ok": float(years_ok),
+        "years_missing": float(bool(analysis.years) and not years_ok),
+        "has_figure": float(answers_figure("", s.text)),
+        "length": math.log(1 + len(s.text)),
+        "is_row": float(s.kind == "row"),
+        "is_value": float(s.kind == "value"),
+        "is_bullet": float(s.kind == "bullet"),
+        "heading_like": float(_heading_like(s, hit, knowledge)),
+        "english": float(analysis.language == "en"),
+    }
+
+
+_TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*)\b", re.I)
+
+
+def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
+    """The statement is about every unit the question names: in its document's names, or in its own words."""
+    if c.hit.document_id in analysis.named_documents:
+        return True
+    stems = set(tokenize(f"{c.statement.text} {c.statement.context} {c.statement.label} {c.hit.section}"))
+    return all(set(tokenize(name)) <= stems for name in analysis.names)
+
+
+def _covers(year: str, text: str) -> bool:
+    if year in years(text):
+        return True
+    # A period "2015-2016" covers the years between.
+    spans = re.findall(r"\b(\d{4})\s*[-–]\s*(\d{4})\b", text)
+    return any(int(a) <= int(year) <= int(b) for a, b in spans)
+
+
+def _heading_like(s: Statement, hit: Hit, knowledge: Knowledge) -> bool:
+    text = s.text.strip(" :").casefold()
+    document = knowledge.index.documents.get(s.document_id)
+    headings = {part.strip(" :").casefold() for part in s.heading_path}
+    return text in headings or (document is not None and text == document.title.casefold())

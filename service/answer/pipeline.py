@@ -1,0 +1,241 @@
+"""The answer pipeline: analyse -> retrieve -> candidates -> features -> score -> grade.
+
+Each step is done once, in this order, and each step's result can be returned as a trace (`explain=True`): the
+analysis, every candidate with its features and probability, the thresholds and why the answer got its grade.
+Calibration and tests read the trace instead of patching private methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+import numpy as np
+
+from index.embed import Embedder
+from index.search import Filters, Hit, Index
+from ingest.statements import column_header
+from service.answer.analyse import Analysis, Intent, Knowledge, analyse
+from service.answer.features import FEATURES, PASSAGES, Candidate, candidates, feature_matrix
+from service.answer.grade import (
+    DIRECT,
+    EVIDENCE,
+    MAX_EVIDENCE,
+    NOTHING,
+    Answer,
+    Quote,
+    Wording,
+    direct_text,
+    lead_of,
+    not_answered_text,
+)
+from service.answer.scorer import Scorer
+
+# Candidates shown in a trace, best first.
+TRACE_CANDIDATES = 15
+
+
+class Answerer:
+    def __init__(self, index: Index, embedder: Embedder, scorer: Scorer, wording: Wording) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.scorer = scorer
+        self.wording = wording
+        self.knowledge = Knowledge(index)
+
+    def analyse(self, question: str) -> Analysis:
+        return analyse(question, self.knowledge)
+
+    def answer(
+        self,
+        question: str,
+        top_k: int = 5,
+        filters: Filters | None = None,
+        explain: bool = False,
+        all_candidates: bool = False,
+    ) -> Answer:
+        """The graded answer; `explain` adds the trace (the best TRACE_CANDIDATES candidates, or all of them)."""
+        analysis = self.analyse(question)
+        hits = self.retrieve(analysis, max(top_k, PASSAGES), filters)
+        found = candidates(self.index, hits)
+        query_vector = self.embedder.embed_query(analysis.search_text)
+        matrix = feature_matrix(analysis, found, query_vector, self.knowledge)
+        probabilities = self.scorer.probabilities(matrix)
+        confidence = self.scorer.confidence(matrix, probabilities)
+        answer = self._grade(analysis, hits, top_k, found, probabilities, confidence)
+        if explain:
+            shown = len(found) if all_candidates else TRACE_CANDIDATES
+            answer = replace(answer, trace=self._trace(analysis, hits, found, matrix, probabilities, answer, shown))
+        return answer
+
+    def retrieve(self, analysis: Analysis, k: int, filters: Filters | None) -> list[Hit]:
+        """Hybrid search; when the question names a unit, that unit's passages go first, fetched directly when the
+        open search did not reach them (a common topic like "sygefravær" is strong in every agreement)."""
+        hits = self.index.search(analysis.search_text, top_k=k, filters=filters)
+        named = analysis.named_documents
+        if not named or filters is not None:
+            return hits
+        focused = [h for h in hits if h.document_id in named]
+        if not focused:
+            for document_id in sorted(named):
+                focused += self.index.search(analysis.search_text, top_k=k, filters=Filters(document_id=document_id))
+            # Fused scores are relative to one search's candidates; the raw cosine compares across searches.
+            focused.sort(key=lambda h: h.dense_score, reverse=True)
+        rest = [h for h in hits if h.document_id not in named]
+        return (focused + rest)[:k]
+
+    # -- grading ----------------------------------------------------------------------------------------------
+
+    def _grade(
+        self,
+        analysis: Analysis,
+        hits: list[Hit],
+        top_k: int,
+        found: list[Candidate],
+        probabilities: np.ndarray,
+        confidence: float,
+    ) -> Answer:
+        language = analysis.language
+        shown = tuple(hits[:top_k])
+        order = np.argsort(-probabilities, kind="stable") if len(found) else np.zeros(0, int)
+        calibrated = self.scorer.calibrated
+        if len(order) and confidence >= self.scorer.direct_threshold:
+            chosen = found[int(order[0])]
+            quotes = self._quotes(analysis, chosen, confidence)
+            lead = lead_of(analysis, quotes)
+            if chosen.hit.id not in {h.id for h in shown}:
+                shown = (*shown[: top_k - 1], chosen.hit)
+            return Answer(
+                question=analysis.question,
+                language=language,
+                answered=True,
+                answer=direct_text(self.wording, language, lead, quotes),
+                quotes=quotes,
+                hits=shown,
+                grade=DIRECT,
+                lead=lead,
+                confidence=confidence,
+            )
+        evidence = self._evidence(found, probabilities, order) if confidence >= self.scorer.evidence_threshold else ()
+        grade = EVIDENCE if evidence else NOTHING
+        shown = _with_hits(hits, top_k, {q.hit.id for q in evidence})
+        reason = "unknown-name" if analysis.unknown_names else ("weak-evidence" if evidence else "no-evidence")
+        return Answer(
+            question=analysis.question,
+            language=language,
+            answered=False,
+            answer=not_answered_text(self.wording, language, grade, analysis.unknown_names, calibrated),
+            quotes=(),
+            hits=shown,
+            reason=reason,
+            grade=grade,
+            evidence=evidence,
+            confidence=confidence,
+            extra={"names": list(analysis.unknown_names)} if analysis.unknown_names else {},
+        )
+
+    def _evidence(self, found: list[Candidate], probabilities: np.ndarray, order: np.ndarray) -> tuple[Quote, ...]:
+        out: list[Quote] = []
+        seen: set[tuple[str, int]] = set()
+        for i in order:
+            p = float(probabilities[i])
+            if len(out) == MAX_EVIDENCE:
+                break
+            c = found[int(i)]
+            key = (c.statement.document_id, c.statement.start)
+            if key in seen:  # the same statement reached through two overlapping passages
+                continue
+            seen.add(key)
+            out.append(Quote(c.hit, c.statement.text, c.statement.start, c.statement.end, p))
+        return tuple(out)
+
+    def _quotes(self, analysis: Analysis, chosen: Candidate, p: float) -> tuple[Quote, ...]:
+        """The chosen statement, with its table's header row when it is a row, or with the whole list when a list
+        is asked for and it introduces or belongs to one."""
+        s, hit = chosen.statement, chosen.hit
+        quote = Quote(hit, s.text, s.start, s.end, p)
+        text = self.index.documents[s.document_id].text
+        if s.kind == "row":
+            header = column_header(text, s.start)
+            start = text.rfind(header, hit.start, s.start) if header else -1
+            if start >= 0:
+                return (Quote(hit, header, start, start + len(header), p), quote)
+        if analysis.intent == Intent.LIST:
+            items = self._list(chosen)
+            if len(items) > 1:
+                return tuple(Quote(hit, t.text, t.start, t.end, p) for t in items)
+        return (quote,)
+
+    def _list(self, chosen: Candidate) -> list:
+        """The lead line and the bullets it introduces, within the chosen statement's passage."""
+        s, hit = chosen.statement, chosen.hit
+        table = self.index.statements
+        rows = table.within(hit.document_id, hit.start, hit.end)
+        statements = [table.statements[r] for r in rows]
+        lead = s.text.rstrip(" :") if s.text.rstrip().endswith(":") else s.lead.rstrip(" :")
+        if not lead:
+            return [s]
+        members = [t for t in statements if t.lead.rstrip(" :") == lead]
+        head = [t for t in statements if t.text.rstrip(" :") == lead and t.end <= (members[0].start if members else 0)]
+        return head[-1:] + members
+
+    # -- trace --------------------------------------------------------------------------------------------------
+
+    def _trace(
+        self,
+        analysis: Analysis,
+        hits: list[Hit],
+        found: list[Candidate],
+        matrix: np.ndarray,
+        probabilities: np.ndarray,
+        answer: Answer,
+        shown: int,
+    ) -> dict[str, Any]:
+        order = np.argsort(-probabilities, kind="stable")
+        analysis_dict = {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in asdict(analysis).items()}
+        analysis_dict["intent"] = str(analysis.intent)
+        return {
+            "analysis": analysis_dict,
+            "passages": [{"id": h.id, "document_id": h.document_id, "score": h.score} for h in hits],
+            "candidates": [
+                {
+                    "document_id": found[i].statement.document_id,
+                    "start": found[i].statement.start,
+                    "end": found[i].statement.end,
+                    "text": found[i].statement.text,
+                    "kind": found[i].statement.kind,
+                    "passage_rank": found[i].rank,
+                    "probability": float(probabilities[i]),
+                    "features": {name: float(matrix[i][j]) for j, name in enumerate(FEATURES)},
+                }
+                for i in order[:shown]
+            ],
+            "candidate_count": len(found),
+            "scorer": self.scorer.source,
+            "calibrated": self.scorer.calibrated,
+            "direct_threshold": self.scorer.direct_threshold,
+            "evidence_threshold": self.scorer.evidence_threshold,
+            "grade": answer.grade,
+            "confidence": answer.confidence,
+            "why": _why(answer.grade, answer.confidence, self.scorer),
+        }
+
+
+def _with_hits(hits: list[Hit], top_k: int, needed: set[str]) -> tuple[Hit, ...]:
+    """The first top_k hits, with the passages the evidence quotes kept in (in rank order) in place of the last."""
+    kept = [h for n, h in enumerate(hits) if n < top_k or h.id in needed]
+    while len(kept) > max(top_k, len(needed)):
+        drop = next(n for n in range(len(kept) - 1, -1, -1) if kept[n].id not in needed)
+        del kept[drop]
+    return tuple(kept)
+
+
+def _why(grade: str, confidence: float, scorer: Scorer) -> str:
+    if grade == DIRECT:
+        return f"confidence {confidence:.3f} >= direct threshold {scorer.direct_threshold:.3f}"
+    if grade == EVIDENCE:
+        return (
+            f"confidence {confidence:.3f} < direct threshold {scorer.direct_threshold:.3f} and >= evidence "
+            f"threshold {scorer.evidence_threshold:.3f}: the best statements are shown as evidence"
+        )
+    return f"confidence {confidence:.3f} < evidence threshold {scorer.evidence_threshold:.3f}: nothing relevant"
