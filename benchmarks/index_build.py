@@ -20,7 +20,6 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from ingest.statements import document_statements  # noqa: E402
-
 from service.config import Settings  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
 

@@ -70,7 +70,7 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
 )
 # "Den samlede indtægt", "i alt", "in total": the answer is a total, not one of its parts.
-_TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*|in all)\b", re.I)
+TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*|in all)\b", re.I)
 # Words of questions that say what kind of answer is wanted, not what it is about.
 _GENERIC = frozenset(
     tokenize(
@@ -156,7 +156,7 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
         named_documents=frozenset(_named_documents(known, knowledge)),
         years=tuple(years(local)),
         metrics=frozenset(m.key for m in find_metrics(checked)),
-        wants_total=bool(_TOTAL.search(local)),
+        wants_total=bool(TOTAL.search(local)),
         counted=frozenset(_counted(local, knowledge) - _MEASURE_WORDS),
         amount_or_share=asks_amount_or_share(local),
         unknown_subject=missing / total if subject_terms else 0.0,

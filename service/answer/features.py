@@ -18,7 +18,7 @@ from index.search import Hit, Index
 from ingest.danish import shares_stem, tokenize, years
 from ingest.metrics import find_metrics
 from ingest.statements import Statement
-from service.answer.analyse import Analysis, Intent, Knowledge
+from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge
 from service.figures import answers_figure, counted_in_words, states_frequency, states_period, states_time
 
 # Passages whose statements compete.
@@ -154,8 +154,8 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "time_ok": float(time_ok),
         "time_missing": float(time_question and not time_ok),
         "list_ok": float(analysis.intent == Intent.LIST and (s.kind == "bullet" or s.text.rstrip().endswith(":"))),
-        "total_ok": float(analysis.wants_total and bool(_TOTAL.search(s.text))),
-        "total_missing": float(analysis.wants_total and not _TOTAL.search(s.text)),
+        "total_ok": float(analysis.wants_total and bool(TOTAL.search(s.text))),
+        "total_missing": float(analysis.wants_total and not TOTAL.search(s.text)),
         "names_ok": float(names_ok),
         "names_missing": float(wants_names and not names_ok),
         "unknown_names": float(bool(analysis.unknown_names)),
@@ -170,9 +170,6 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "heading_like": float(_heading_like(s, hit, knowledge)),
         "english": float(analysis.language == "en"),
     }
-
-
-_TOTAL = re.compile(r"\b(samle[td]e?|i alt|total\w*)\b", re.I)
 
 
 def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
