@@ -36,11 +36,11 @@ ENGLISH_STOPWORDS = frozenset(
 STOPWORDS = DANISH_STOPWORDS | ENGLISH_STOPWORDS
 
 # Recorded in the index manifest; bump when `tokenize` changes, so an update rebuilds the stored BM25 index from the
-# stored chunks (nothing is re-embedded).
-TOKENIZER_VERSION = "3"
+# stored chunks (nothing is re-embedded). 4: text is NFC-normalised first.
+TOKENIZER_VERSION = "4"
 
 # A number with internal separators ("4,5", "13.4", "129.441", "01.01.2022") or a run of letters.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _STEMMER = Stemmer.Stemmer("danish")
 # "budget- ramme", "Arbejds- vederlag": a word broken at a line end in the source PDF. "døgn- og ugeplaner" is a
 # suspended compound, not a broken word.
@@ -63,7 +63,7 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     words: list[str] = []
     rejoined = " ".join(match.group().replace("- ", "") for match in _BROKEN_WORD.finditer(text))
-    for match in _TOKEN.finditer(f"{text} {rejoined}".casefold() if rejoined else text.casefold()):
+    for match in TOKEN.finditer(f"{text} {rejoined}".casefold() if rejoined else text.casefold()):
         token = match.group()
         if token[0].isdigit():
             tokens.append(token)
@@ -118,7 +118,7 @@ class Vocabulary:
     def parts(self, term: str) -> tuple[str, ...]:
         """The stems of a compound's parts when `term` (a stem or a word) is not itself a corpus stem and splits
         into two known parts (the second part may itself split); () otherwise."""
-        return _split(term, self._prefixes, self.stems)
+        return _split(term, self._prefixes, self.stems, 0)
 
     def expand(self, terms: Iterable[str]) -> list[str]:
         """Each term, followed by its compound parts where it is a compound the corpus does not use whole."""
@@ -130,12 +130,8 @@ class Vocabulary:
         return out
 
 
-def _split(term: str, prefixes: frozenset[str], stems: frozenset[str], depth: int = 0) -> tuple[str, ...]:
-    return _split_cached(term, prefixes, stems, depth)
-
-
 @lru_cache(maxsize=65536)
-def _split_cached(term: str, prefixes: frozenset[str], stems: frozenset[str], depth: int) -> tuple[str, ...]:
+def _split(term: str, prefixes: frozenset[str], stems: frozenset[str], depth: int) -> tuple[str, ...]:
     if depth > 2 or len(term) < 2 * MIN_PART:
         return ()
     # The longest known first part wins: "sygefraværsmål" -> sygefravær + mål, not syge + fraværsmål.
@@ -153,7 +149,7 @@ def _split_cached(term: str, prefixes: frozenset[str], stems: frozenset[str], de
             head_stem = stem(head)
             if tail_stem in stems or tail in prefixes:
                 return (head_stem, tail_stem)
-            deeper = _split_cached(tail, prefixes, stems, depth + 1)
+            deeper = _split(tail, prefixes, stems, depth + 1)
             if deeper:
                 return (head_stem, *deeper)
     return ()

@@ -7,21 +7,19 @@ sentence (benchmarks/eval_similar.py: recall@5 0.65 -> 0.80 on the precedent dra
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import numpy as np
 
-from index.lexical import tokenize
 from index.search import Hit
 from index.statements import StatementTable
+from ingest.danish import TOKEN, tokenize
 
 # Passages the hybrid search hands to the sentence ranking, and the weight of the best sentence against the
 # passage as a whole.
 POOL = 40
 SENTENCE_WEIGHT = 0.7
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 # Two highlighted words separated by at most this many characters of gap become one span.
 MAX_GAP = 3
 
@@ -30,7 +28,7 @@ def highlight_spans(draft: str, passage: str) -> list[tuple[int, int]]:
     """[start, end) spans within `passage` (merged across small gaps) whose terms occur in `draft`."""
     draft_terms = set(tokenize(draft))
     spans: list[tuple[int, int]] = []
-    for match in _WORD.finditer(passage):
+    for match in TOKEN.finditer(passage):
         terms = tokenize(match.group())
         if not terms or not any(term in draft_terms for term in terms):
             continue
