@@ -100,10 +100,9 @@ class Vocabulary:
     """The stems a corpus uses, for splitting a compound into words the corpus knows and for telling known words
     from unknown ones. "trivselsmålet" -> trivsel + mål, "pladsantallet" -> plads + antal."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.surface: set[str] = set()
-        for text in texts:
-            self.surface |= words(text)
+    def __init__(self, surface: Iterable[str]) -> None:
+        """`surface`: the casefolded words the corpus uses as written (see `words`)."""
+        self.surface: set[str] = set(surface)
         self.stems: frozenset[str] = frozenset(s for word in self.surface for s in tokenize(word))
         self._prefixes: frozenset[str] = frozenset(self.surface) | self.stems
 

@@ -158,7 +158,6 @@ def document_statements(document: Document) -> list[Statement]:
     text = document.text
     out: list[Statement] = []
     skip = False
-    raw = [replace(s, document_id=document.id) for s in raw]
     for n, s in enumerate(raw):
         if skip:
             skip = False
@@ -180,7 +179,18 @@ def document_statements(document: Document) -> list[Statement]:
             kind = "value"
         for piece_start, piece_end in _cut(text, start, end, boundaries):
             piece = text[piece_start:piece_end]
-            out.append(replace(s, text=piece, start=piece_start, end=piece_end, kind=kind, label=name, preceding=""))
+            out.append(
+                replace(
+                    s,
+                    text=piece,
+                    start=piece_start,
+                    end=piece_end,
+                    document_id=document.id,
+                    kind=kind,
+                    label=name,
+                    preceding="",
+                )
+            )
     return out
 
 

@@ -41,9 +41,8 @@ from service.similar import POOL, highlight_spans, rank_by_sentences
 
 # Precedent search shows at most this many passages of one agreement, so several agreements' wordings appear.
 PER_DOCUMENT = 2
-# Refusals a language model must not overrule: the question names something no agreement mentions, or a year
-# the evidence does not cover.
-FINAL_REFUSALS = frozenset({"unknown-name", "year-not-covered"})
+# Refusals a language model must not overrule: the question names something no agreement mentions.
+FINAL_REFUSALS = frozenset({"unknown-name"})
 
 
 @dataclass

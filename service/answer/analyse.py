@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -98,7 +98,6 @@ class Analysis:
     counted: frozenset[str]  # stems of what a count question counts
     amount_or_share: bool  # an amount of money or a share is asked for
     unknown_subject: float  # idf-weighted share of the subject words no document uses (0..1)
-    notes: list[str] = field(default_factory=list)
 
 
 class Knowledge:
@@ -108,8 +107,8 @@ class Knowledge:
     def __init__(self, index: Index) -> None:
         documents = list(index.documents.values())
         self.index = index
-        self.vocabulary = Vocabulary(f"{d.title} {d.unit} {d.organisation} {d.text}" for d in documents)
         self.document_words = {d.id: words(f"{d.title} {d.unit} {d.organisation} {d.text}") for d in documents}
+        self.vocabulary = Vocabulary(set().union(*self.document_words.values()))
         self.labels = {d.id: words(f"{d.title} {d.unit}") | leading_names(d.text) for d in documents}
         chunks = [chunk for d in documents for chunk in d.chunks]
         self.frequency = Counter(term for chunk in chunks for term in set(tokenize(chunk.text)))

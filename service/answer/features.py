@@ -167,7 +167,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "is_row": float(s.kind == "row"),
         "is_value": float(s.kind == "value"),
         "is_bullet": float(s.kind == "bullet"),
-        "heading_like": float(_heading_like(s, hit, knowledge)),
+        "heading_like": float(_heading_like(s, knowledge)),
         "english": float(analysis.language == "en"),
     }
 
@@ -188,7 +188,7 @@ def _covers(year: str, text: str) -> bool:
     return any(int(a) <= int(year) <= int(b) for a, b in spans)
 
 
-def _heading_like(s: Statement, hit: Hit, knowledge: Knowledge) -> bool:
+def _heading_like(s: Statement, knowledge: Knowledge) -> bool:
     text = s.text.strip(" :").casefold()
     document = knowledge.index.documents.get(s.document_id)
     headings = {part.strip(" :").casefold() for part in s.heading_path}

@@ -14,7 +14,6 @@ import numpy as np
 
 from index.embed import Embedder
 from index.search import Filters, Hit, Index
-from ingest.statements import column_header
 from service.answer.analyse import Analysis, Intent, Knowledge, analyse
 from service.answer.features import FEATURES, PASSAGES, Candidate, candidates, feature_matrix
 from service.answer.grade import (
@@ -156,8 +155,9 @@ class Answerer:
         quote = Quote(hit, s.text, s.start, s.end, p)
         text = self.index.documents[s.document_id].text
         if s.kind == "row":
-            header = column_header(text, s.start)
-            start = text.rfind(header, hit.start, s.start) if header else -1
+            # A row's label is its table's header row, stored at ingest; quoted where it stands in the passage.
+            start = text.rfind(s.label, hit.start, s.start) if s.label else -1
+            header = s.label
             if start >= 0:
                 return (Quote(hit, header, start, start + len(header), p), quote)
         if analysis.intent == Intent.LIST:
