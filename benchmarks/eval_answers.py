@@ -23,15 +23,10 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ROOT, load_jsonl, normalise, percentile, states_figure, write_json  # noqa: E402
-from service.answer.calibrate import in_index  # noqa: E402
+from benchmarks.common import ROOT, load_jsonl, percentile, states_figure, write_json  # noqa: E402
+from service.answer.calibrate import IndexDocuments, holds_evidence  # noqa: E402
 from service.config import get_settings  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
-
-
-def holds_evidence(quote: str, evidence: list[str]) -> bool:
-    text = normalise(quote)
-    return any(normalise(e) in text or (len(text) >= 12 and text in normalise(e)) for e in evidence)
 
 
 def judge(question: dict[str, Any], answer: Any) -> dict[str, Any]:
@@ -81,11 +76,12 @@ def main() -> int:
     names = [n for n in names if out is None or n != str(out)]
     runtime = Runtime(get_settings())
     answerer = runtime.answerer(runtime.load_or_build())
+    documents = IndexDocuments.of(answerer)
     results, seconds = [], []
     for name in names:
         for question in load_jsonl(ROOT / "benchmarks" / name):
             question = {**question, "set": Path(name).stem}
-            if not in_index(question, answerer):
+            if not documents.asked_about(question):
                 continue
             started = time.perf_counter()
             answer = answerer.answer(question["question"])

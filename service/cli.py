@@ -12,7 +12,7 @@ from pathlib import Path
 from index.errors import IndexLayerError
 from ingest.errors import IngestError
 from ingest.pipeline import ingest_folder
-from service.answer import calibration_name
+from service.answer import Scorer, calibration_name
 from service.config import REPO_ROOT, Settings, get_settings
 from service.errors import ServiceError
 from service.runtime import Runtime, tqdm_progress
@@ -216,7 +216,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
         questions = sorted(p for p in (REPO_ROOT / "benchmarks").glob("*.jsonl") if not p.name.startswith("final"))
     runtime = Runtime(settings)
     # Features do not depend on the scorer: a neutral one, so a stale calibration file cannot block its re-fit.
-    answerer = runtime.answerer(runtime.load_or_build(progress=tqdm_progress()), calibrate.Scorer.neutral())
+    answerer = runtime.answerer(runtime.load_or_build(progress=tqdm_progress()), Scorer.neutral())
     rows = calibrate.collect(answerer, calibrate.load_questions(questions))
     print(f"{len({r.question_id for r in rows})} questions of {len(questions)} sets in this index, {len(rows)} rows")
     if args.save_features:

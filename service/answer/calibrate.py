@@ -29,9 +29,7 @@ import numpy as np
 
 from service.answer.features import FEATURES
 from service.answer.pipeline import Answerer
-from service.answer.scorer import QUESTION_FEATURES, Scorer, question_features
-
-__all__ = ["Scorer", "collect", "fit", "format_table", "load_questions", "read_rows", "write_rows"]
+from service.answer.scorer import QUESTION_FEATURES, question_features
 
 TARGET_PRECISION = 0.95
 MIN_DIRECT = 20  # questions a direct threshold must rest on, so one lucky question cannot set it
@@ -61,28 +59,47 @@ def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return questions
 
 
-def in_index(question: dict[str, Any], answerer: Answerer) -> bool:
-    """The question is about a document of this index (an unanswerable one counts wherever it is asked)."""
-    if not question["answerable"]:
-        return not question.get("file") or any(
-            Path(d.path).name == Path(question["file"]).name for d in answerer.index.documents.values()
+def holds_evidence(text: str, evidence: list[str]) -> bool:
+    """A statement is a right answer when it holds one of the evidence strings, or is a part of one (evidence that
+    spans a label and its value)."""
+    text = normalise(text)
+    return any(normalise(e) in text or (len(text) >= 12 and text in normalise(e)) for e in evidence)
+
+
+@dataclass(frozen=True)
+class IndexDocuments:
+    """What a question set is matched against, read once per index: file names and normalised texts."""
+
+    files: frozenset[str]
+    texts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, answerer: Answerer) -> IndexDocuments:
+        documents = answerer.index.documents.values()
+        return cls(
+            frozenset(Path(d.path).name for d in documents),
+            tuple(normalise(f"{d.title} {d.unit} {d.text}") for d in documents),
         )
-    name = normalise(question["document"])
-    return any(name in normalise(f"{d.title} {d.unit} {d.text[:200000]}") for d in answerer.index.documents.values())
+
+    def asked_about(self, question: dict[str, Any]) -> bool:
+        """The question is about a document of this index (an unanswerable one without a file counts anywhere)."""
+        if not question["answerable"]:
+            return not question.get("file") or Path(question["file"]).name in self.files
+        name = normalise(question["document"])
+        return any(name in text for text in self.texts)
 
 
 def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
     """One row per candidate statement of each question, labelled from its evidence."""
     rows: list[Row] = []
+    documents = IndexDocuments.of(answerer)
     for question in questions:
-        if not in_index(question, answerer):
+        if not documents.asked_about(question):
             continue
         qid = f"{question['set']}:{question['id']}"
         answer = answerer.answer(question["question"], explain=True, all_candidates=True)
-        evidence = [normalise(e) for e in question.get("evidence", [])]
         for candidate in answer.trace["candidates"]:
-            text = normalise(candidate["text"])
-            label = any(e in text or (len(text) >= 12 and text in e) for e in evidence)
+            label = holds_evidence(candidate["text"], question.get("evidence", []))
             rows.append(Row(qid, bool(question["answerable"]), label, [candidate["features"][f] for f in FEATURES]))
         if not answer.trace["candidates"]:
             rows.append(Row(qid, bool(question["answerable"]), False, []))
@@ -160,16 +177,10 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     return {
         "model": model,
         "features": list(FEATURES),
-        "mean": scaler.mean_.tolist(),
-        "scale": scaler.scale_.tolist(),
-        "coef": final.coef_[0].tolist(),
-        "intercept": float(final.intercept_[0]),
+        **_linear("", scaler, final),
         "C": best_c,
         "question_features": list(QUESTION_FEATURES),
-        "question_mean": q_scaler.mean_.tolist(),
-        "question_scale": q_scaler.scale_.tolist(),
-        "question_coef": stage2.coef_[0].tolist(),
-        "question_intercept": float(stage2.intercept_[0]),
+        **_linear("question_", q_scaler, stage2),
         "direct_threshold": direct,
         "evidence_threshold": evidence,
         "target_precision": TARGET_PRECISION,
@@ -198,6 +209,16 @@ def _curve(questions: list[_Question]) -> list[dict[str, float]]:
                 }
             )
     return curve
+
+
+def _linear(prefix: str, scaler: Any, model: Any) -> dict[str, Any]:
+    """A fitted stage as data: standardisation and logistic weights, under `prefix` (read by Linear.from_dict)."""
+    return {
+        f"{prefix}mean": scaler.mean_.tolist(),
+        f"{prefix}scale": scaler.scale_.tolist(),
+        f"{prefix}coef": model.coef_[0].tolist(),
+        f"{prefix}intercept": float(model.intercept_[0]),
+    }
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,58 +57,56 @@ def calibration_name(model: str) -> str:
 
 
 @dataclass(frozen=True)
-class Scorer:
-    features: tuple[str, ...]
+class Linear:
+    """One fitted stage: standardise, weigh, squash. Stored under a key prefix in the calibration file."""
+
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(((x - self.mean) / self.scale) @ self.coef + self.intercept)))
+
+    @classmethod
+    def zero(cls, size: int) -> Linear:
+        return cls(np.zeros(size), np.ones(size), np.zeros(size), 0.0)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], prefix: str) -> Linear:
+        return cls(
+            np.asarray(data[f"{prefix}mean"], np.float64),
+            np.asarray(data[f"{prefix}scale"], np.float64),
+            np.asarray(data[f"{prefix}coef"], np.float64),
+            float(data[f"{prefix}intercept"]),
+        )
+
+
+@dataclass(frozen=True)
+class Scorer:
+    statement: Linear  # first stage: does this statement answer? (over FEATURES)
+    question: Linear  # second stage: is the best statement the answer? (over QUESTION_FEATURES)
     direct_threshold: float
     evidence_threshold: float
     source: str  # the file it was read from, or why there is none
     calibrated: bool = True  # False: fitted for another model, direct answers off
     table: list[dict[str, Any]] = field(default_factory=list)
 
-    question_mean: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
-    question_scale: np.ndarray = field(default_factory=lambda: np.ones(len(QUESTION_FEATURES)))
-    question_coef: np.ndarray = field(default_factory=lambda: np.zeros(len(QUESTION_FEATURES)))
-    question_intercept: float = 0.0
-
     def confidence(self, matrix: np.ndarray, probabilities: np.ndarray) -> float:
         """Probability that the best statement answers the question: the second stage, fitted per question on
         how the best statement stands (its probability, its lead over the next) and what the question names."""
         if len(probabilities) == 0:
             return 0.0
-        z = ((question_features(matrix, probabilities) - self.question_mean) / self.question_scale) @ self.question_coef
-        return float(1.0 / (1.0 + np.exp(-(z + self.question_intercept))))
+        return float(self.question.probability(question_features(matrix, probabilities)))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
-        if len(matrix) == 0:
-            return np.zeros(0)
-        z = ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return self.statement.probability(matrix) if len(matrix) else np.zeros(0)
 
     @classmethod
     def neutral(cls) -> Scorer:
         """All weights zero, direct answers off: for collecting features before anything is fitted."""
-        n, m = len(FEATURES), len(QUESTION_FEATURES)
-        zeros = np.zeros
-        return cls(
-            FEATURES,
-            zeros(n),
-            np.ones(n),
-            zeros(n),
-            0.0,
-            float("inf"),
-            0.5,
-            "neutral",
-            False,
-            [],
-            zeros(m),
-            np.ones(m),
-            zeros(m),
-            0.0,
-        )
+        zero = Linear.zero
+        return cls(zero(len(FEATURES)), zero(len(QUESTION_FEATURES)), float("inf"), 0.5, "neutral", False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> Scorer:
@@ -121,19 +119,12 @@ class Scorer:
                 "run `aftaler calibrate` to fit it again"
             )
         return cls(
-            features=features,
-            mean=np.asarray(data["mean"], np.float64),
-            scale=np.asarray(data["scale"], np.float64),
-            coef=np.asarray(data["coef"], np.float64),
-            intercept=float(data["intercept"]),
+            statement=Linear.from_dict(data, ""),
+            question=Linear.from_dict(data, "question_"),
             direct_threshold=float(data["direct_threshold"]),
             evidence_threshold=float(data["evidence_threshold"]),
             source=source,
             table=list(data.get("table", [])),
-            question_mean=np.asarray(data["question_mean"], np.float64),
-            question_scale=np.asarray(data["question_scale"], np.float64),
-            question_coef=np.asarray(data["question_coef"], np.float64),
-            question_intercept=float(data["question_intercept"]),
         )
 
 
@@ -149,13 +140,11 @@ def load_scorer(name: str, folders: list[Path]) -> Scorer:
         return _read(packaged.read_text(encoding="utf-8"), f"{PACKAGE_DIR}/{name}")
     fallback = resources.files(__package__).joinpath(PACKAGE_DIR, calibration_name(BUNDLED_MODEL))
     scorer = _read(fallback.read_text(encoding="utf-8"), f"{PACKAGE_DIR}/{calibration_name(BUNDLED_MODEL)}")
-    return Scorer(
-        **{
-            **scorer.__dict__,
-            "direct_threshold": float("inf"),
-            "calibrated": False,
-            "source": f"no calibration {name} for this model; run `aftaler calibrate` (evidence only until then)",
-        }
+    return replace(
+        scorer,
+        direct_threshold=float("inf"),
+        calibrated=False,
+        source=f"no calibration {name} for this model; run `aftaler calibrate` (evidence only until then)",
     )
 
 
