@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from fastapi.responses import Response
 
 from index.search import Filters, Hit, Index, diversify
+from ingest.documents import Document
 from ingest.metrics import BY_KEY, comparison_topic, match_topic
 from ingest.targets import targets_from_records
 from service.answer import Answer, Answerer
@@ -75,10 +76,7 @@ class Service:
         )
 
     def documents(self) -> list[dict]:
-        return [
-            {**d.metadata(), "sections": len(d.sections), "chunks": len(d.chunks)}
-            for d in sorted(self.index.documents.values(), key=lambda d: d.title.casefold())
-        ]
+        return document_rows(self.index)
 
     def document(self, document_id: str) -> dict:
         return self._document(document_id).to_json()
@@ -104,10 +102,7 @@ class Service:
         }
 
     def _document(self, document_id: str):
-        try:
-            return self.index.documents[document_id]
-        except KeyError:
-            raise NotFoundError(f"no document with id {document_id!r}; GET /documents lists the ids") from None
+        return indexed_document(self.index, document_id)
 
     # -- search and answers ---------------------------------------------------------------------------
 
@@ -234,6 +229,23 @@ class Service:
                 for h in hits
             ],
         )
+
+
+def document_rows(index: Index) -> list[dict]:
+    """The documents of the index with metadata and counts, by title: `GET /documents` and `aftaler documents`."""
+    return [
+        {**d.metadata(), "sections": len(d.sections), "chunks": len(d.chunks)}
+        for d in sorted(index.documents.values(), key=lambda d: d.title.casefold())
+    ]
+
+
+def indexed_document(index: Index, document_id: str) -> Document:
+    try:
+        return index.documents[document_id]
+    except KeyError:
+        raise NotFoundError(
+            f"no document with id {document_id!r}; GET /documents or `aftaler documents` lists the ids"
+        ) from None
 
 
 def metric_label(key: str, language: str) -> str:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from index.errors import IndexLayerError
 from ingest.errors import IngestError
-from ingest.pipeline import ingest_folder
 from service.answer import Scorer, calibration_name
 from service.config import REPO_ROOT, Settings, get_settings
 from service.errors import ServiceError
@@ -112,33 +111,27 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _documents(args: argparse.Namespace, settings: Settings) -> int:
-    documents, failures = ingest_folder(settings.corpus_dir)
-    rows = [{**d.metadata(), "sections": len(d.sections), "chunks": len(d.chunks)} for d in documents]
+    from service.api import document_rows
+
+    # The index, not a fresh parse of the corpus: the CLI shows what /documents serves.
+    rows = document_rows(Runtime(settings).load())
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        for row in rows:
-            print(f"{row['id']}\n  {row['title']}")
-            print(
-                f"  {row['organisation'] or '-'} | {row['unit'] or '-'} | {row['year'] or '-'} | "
-                f"{row['doc_type']} | {row['pages'] or '-'} pages | {row['sections']} sections | "
-                f"{row['chunks']} chunks | {row['path']}"
-            )
-    for failure in failures:
-        print(f"skipped {failure.path}: {failure.reason}", file=sys.stderr)
+        return 0
+    for row in rows:
+        print(f"{row['id']}\n  {row['title']}")
+        print(
+            f"  {row['organisation'] or '-'} | {row['unit'] or '-'} | {row['year'] or '-'} | "
+            f"{row['doc_type']} | {row['pages'] or '-'} pages | {row['sections']} sections | "
+            f"{row['chunks']} chunks | {row['path']}"
+        )
     return 0
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    documents, _ = ingest_folder(settings.corpus_dir)
-    by_id = {d.id: d for d in documents}
-    if args.doc_id not in by_id:
-        print(
-            f"aftaler: error: no document with id {args.doc_id!r}; `aftaler documents` lists the ids",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    doc = by_id[args.doc_id]
+    from service.api import indexed_document
+
+    doc = indexed_document(Runtime(settings).load(), args.doc_id)
     if args.json:
         print(json.dumps(doc.to_json(), ensure_ascii=False, indent=2))
         return 0

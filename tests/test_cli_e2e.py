@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from service.cli import EXIT_USAGE, main
@@ -83,3 +84,13 @@ def test_bad_input_exits_with_a_usage_error_naming_the_field(aftaler: Run, argv:
     code, out, err = aftaler(*argv)
     assert code == EXIT_USAGE and out == ""
     assert err.startswith("aftaler: error:") and named in err and "Traceback" not in err
+
+
+def test_documents_lists_what_the_server_serves(aftaler: Run, live_server: LiveServer) -> None:
+    code, out, _ = aftaler("documents", "--json")
+    assert code == 0 and json.loads(out) == httpx.get(f"{live_server.url}/documents", timeout=30).json()
+
+
+def test_show_of_an_unknown_document_is_a_usage_error_naming_the_id(aftaler: Run) -> None:
+    code, _, err = aftaler("show", "no-such-doc")
+    assert (code, "no-such-doc" in err, "aftaler documents" in err) == (EXIT_USAGE, True, True)
