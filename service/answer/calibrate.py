@@ -1,8 +1,9 @@
 """Fitting the scorer: question sets -> candidate features with labels -> logistic regression with grouped
 cross-validation -> thresholds and a calibration table -> a calibration file.
 
-A candidate is labelled right when its statement holds one of the question's evidence strings (or is a part of
-one, for evidence that spans a label and its value). Folds are grouped by question, so no question is in both
+A candidate is labelled right when what a direct answer would quote if it won (the statement; for a list
+question, the list it introduces or belongs to) holds one of the question's evidence strings (or is a part of one,
+for evidence that spans a label and its value). Folds are grouped by question, so no question is in both
 the fitting and the checking fold, and the thresholds are chosen on out-of-fold probabilities:
 - direct: the lowest confidence at which the best statement is the right one for at least TARGET_PRECISION of
   the questions at or above it (unanswerable questions count as wrong when they reach it), resting on at least
@@ -29,12 +30,12 @@ import numpy as np
 
 from service.answer.features import FEATURES
 from service.answer.pipeline import Answerer
-from service.answer.scorer import QUESTION_FEATURES, question_features
+from service.answer.scorer import EXPANSION, QUESTION_FEATURES, pairwise, question_features
 
 TARGET_PRECISION = 0.95
 MIN_DIRECT = 20  # questions a direct threshold must rest on, so one lucky question cannot set it
 FOLDS = 5
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
@@ -99,7 +100,7 @@ def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
         qid = f"{question['set']}:{question['id']}"
         answer = answerer.answer(question["question"], explain=True, all_candidates=True)
         for candidate in answer.trace["candidates"]:
-            label = holds_evidence(candidate["text"], question.get("evidence", []))
+            label = holds_evidence(candidate["answers_with"], question.get("evidence", []))
             rows.append(Row(qid, bool(question["answerable"]), label, [candidate["features"][f] for f in FEATURES]))
         if not answer.trace["candidates"]:
             rows.append(Row(qid, bool(question["answerable"]), False, []))
@@ -120,7 +121,8 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     from sklearn.preprocessing import StandardScaler
 
     scored = [r for r in rows if r.features]
-    x = np.asarray([r.features for r in scored], np.float64)
+    raw = np.asarray([r.features for r in scored], np.float64)
+    x = pairwise(raw)
     y = np.asarray([r.label for r in scored], bool)
     groups = np.asarray([r.question_id for r in scored])
     folds = list(GroupKFold(n_splits=FOLDS).split(x, y, groups))
@@ -150,7 +152,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
         index_of[r.question_id].append(i)
     answerable = {r.question_id: r.answerable for r in rows}
     with_candidates = [qid for qid in ids if index_of[qid]]
-    qx = np.asarray([question_features(x[index_of[q]], oof[index_of[q]]) for q in with_candidates])
+    qx = np.asarray([question_features(raw[index_of[q]], oof[index_of[q]]) for q in with_candidates])
     qy = np.asarray([bool(y[index_of[q]][int(np.argmax(oof[index_of[q]]))]) for q in with_candidates])
     confidence = np.zeros(len(with_candidates))
     for train, test in GroupKFold(n_splits=FOLDS).split(qx, qy, with_candidates):
@@ -177,6 +179,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     return {
         "model": model,
         "features": list(FEATURES),
+        "expansion": EXPANSION,
         **_linear("", scaler, final),
         "C": best_c,
         "question_features": list(QUESTION_FEATURES),

@@ -176,7 +176,8 @@ def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
     """The statement is about every unit the question names: in its document's names, or in its own words."""
     if c.hit.document_id in analysis.named_documents:
         return True
-    stems = set(tokenize(f"{c.statement.text} {c.statement.context} {c.statement.label} {c.hit.section}"))
+    s = c.statement
+    stems = set(tokenize(f"{s.text} {s.context} {s.label} {c.hit.section}")) | knowledge.about[c.hit.document_id]
     return all(set(tokenize(name)) <= stems for name in analysis.names)
 
 

