@@ -17,7 +17,7 @@ from ingest.numbers import NumberMention, find_numbers
 from ingest.statements import TRIM, Statement, split_statements
 
 # Bump when the extraction rules change: stored targets are then re-derived at the next update (no re-embedding).
-TARGETS_VERSION = "7"
+TARGETS_VERSION = "8"
 
 # Figures measured in these are never metric values: dates, law paragraphs.
 _NOT_FIGURES = frozenset({"dato", "§"})
@@ -76,6 +76,7 @@ class Target:
     document_unit: str = ""
     document_year: str = ""
     doc_type: str = ""
+    label: str = ""  # the words naming what the figure measures, as written: "Rolleklarhed", "sygefravær"
 
 
 def extract_targets(document: Document) -> list[Target]:
@@ -83,7 +84,19 @@ def extract_targets(document: Document) -> list[Target]:
     targets: list[Target] = []
     for statement in split_statements(document):
         targets.extend(_as_baselines(list(_statement_targets(document, statement))))
-    return targets
+    # An agreement names its unit in full once ("CJU - Center for Job & Uddannelse") and by its short name after
+    # ("CJU"): one unit, under the short name the text itself uses.
+    short = next((t.unit for t in targets if short_name_of(t.unit, document.unit)), "")
+    return [replace(t, unit=short) if short and t.unit == document.unit else t for t in targets]
+
+
+def short_name_of(name: str, unit: str) -> bool:
+    """ "CJU" is the short name of "CJU - Center for Job & Uddannelse" and of "Center for Job (CJU)"."""
+    if not name or not unit or name == unit:
+        return False
+    head = re.split(r"\s+[-–]\s+|\s*\(", unit, maxsplit=1)[0].strip()
+    inner = re.search(r"\(([^)]+)\)", unit)
+    return name.casefold() in {head.casefold(), (inner.group(1) if inner else "").casefold()}
 
 
 def _as_baselines(found: list[Target]) -> list[Target]:
@@ -101,16 +114,18 @@ def _as_baselines(found: list[Target]) -> list[Target]:
 def _statement_targets(document: Document, statement: Statement) -> Iterator[Target]:
     text = statement.text
     hits = find_metrics(text)
-    lead_hits = find_metrics(statement.lead)
-    heading_hits = find_metrics(" > ".join(statement.heading_path))
+    heading = " > ".join(statement.heading_path)
+    lead_hits = [(hit, statement.lead) for hit in find_metrics(statement.lead)]
+    heading_hits = [(hit, heading) for hit in find_metrics(heading)]
     mentions = find_numbers(text)
     previous_end = 0
     for mention in mentions:
         if _is_scale_label(text, mention):
             continue
-        metric = _metric_for(text, mention, mentions, hits, lead_hits, heading_hits)
-        if metric is None:
+        found = _metric_for(text, mention, mentions, hits, lead_hits, heading_hits)
+        if found is None:
             continue
+        metric, label = found
         before = text[previous_end : mention.start]
         year, words_end = _year(text, mention, before)
         kind = _kind(text, mention, before, statement.lead, year, document.year, BY_KEY[metric].descriptive)
@@ -124,6 +139,7 @@ def _statement_targets(document: Document, statement: Statement) -> Iterator[Tar
             kind=kind,
             year=year,
             unit=_unit(text, mention, before, mentions, document, statement.preceding),
+            label=label,
             organisation=document.organisation,
             quote=text,
             document_id=document.id,
@@ -164,9 +180,27 @@ def _metric_for(
     mention: NumberMention,
     mentions: list[NumberMention],
     hits: list[MetricHit],
-    lead_hits: list[MetricHit],
-    heading_hits: list[MetricHit],
-) -> str | None:
+    lead_hits: list[tuple[MetricHit, str]],
+    heading_hits: list[tuple[MetricHit, str]],
+) -> tuple[str, str] | None:
+    """The metric a figure is for and the words that name it (as written), or None."""
+    found = _metric_hit(text, mention, mentions, hits)
+    if found is not None:
+        return found.key, text[found.start : found.end]
+    measure = _measure_of(mention)
+    if measure is None or measure == "":
+        return None
+    for context in (lead_hits, heading_hits):
+        fitting = [(hit, source) for hit, source in context if measure in BY_KEY[hit.key].measures]
+        if fitting:
+            hit, source = fitting[-1]
+            return hit.key, source[hit.start : hit.end]
+    return None
+
+
+def _metric_hit(
+    text: str, mention: NumberMention, mentions: list[NumberMention], hits: list[MetricHit]
+) -> MetricHit | None:
     measure = _measure_of(mention)
     if measure is None:
         return None
@@ -174,25 +208,19 @@ def _metric_for(
     if measure == "":
         labels = [hit for hit in allowed if hit.end <= mention.start]
         between = text[labels[-1].end : mention.start] if labels else "x"
-        return labels[-1].key if _LABEL_GAP.fullmatch(between) else None
+        return labels[-1] if _LABEL_GAP.fullmatch(between) else None
     preceding = [hit for hit in allowed if hit.end <= mention.start]
     following = [hit for hit in allowed if hit.start >= mention.end]
-    if preceding and any(
-        preceding[-1].end <= other.start < mention.start and _measure_of(other) for other in mentions
-    ):
+    if preceding and any(preceding[-1].end <= other.start < mention.start and _measure_of(other) for other in mentions):
         # A series of figures after one label ("Rolleklarhed ... 2020: 70% ... 2022: 75%") keeps the label.
-        return preceding[-1].key
+        return preceding[-1]
     if preceding and following:
         # The nearer name wins, with a bias to the preceding one: Danish states the metric first.
         before_distance = mention.start - preceding[-1].end
         after_distance = following[0].start - mention.end
-        return preceding[-1].key if before_distance <= 2 * after_distance + 20 else following[0].key
+        return preceding[-1] if before_distance <= 2 * after_distance + 20 else following[0]
     if preceding or following:
-        return (preceding[-1:] or following)[0].key
-    for context in (lead_hits, heading_hits):
-        fitting = [hit for hit in context if measure in BY_KEY[hit.key].measures]
-        if fitting:
-            return fitting[-1].key
+        return (preceding[-1:] or following)[0]
     return None
 
 
@@ -202,9 +230,7 @@ def _year(text: str, mention: NumberMention, before: str) -> tuple[str, int]:
     after = _YEAR_AFTER.match(text, mention.end)
     if after and after.end() - mention.end <= 12:
         return after.group(1), after.end()
-    years = [
-        m for m in find_numbers(before) if m.is_year or (m.is_range and m.measure == "" and m.value > 1900)
-    ]
+    years = [m for m in find_numbers(before) if m.is_year or (m.is_range and m.measure == "" and m.value > 1900)]
     return (years[-1].raw if years else ""), mention.end
 
 
@@ -268,11 +294,7 @@ def _unit_candidates(segment: str, doc: Document) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for match in _WHOLE_AREA.finditer(segment):
         phrase = match.group(0)
-        rest = (
-            phrase.split(None, 2)[-1]
-            if phrase.lower().startswith(("det ", "den "))
-            else phrase.split(None, 1)[1]
-        )
+        rest = phrase.split(None, 2)[-1] if phrase.lower().startswith(("det ", "den ")) else phrase.split(None, 1)[1]
         same_as_document = rest.lower() in {doc.unit.lower(), doc.organisation.lower()} - {""}
         found.append((match.end(), rest if same_as_document else phrase))
     for pattern in (_NAME_BEFORE_VALUE, _NAME_AFTER_PREPOSITION):

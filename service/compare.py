@@ -17,6 +17,7 @@ COLUMNS = (
     "unit",
     "organisation",
     "metric",
+    "label",
     "value",
     "measure",
     "kind",
@@ -88,7 +89,15 @@ def compare_rows(topic: str, targets: list[Target], filters: dict | None = None)
         if filters and not _matches(target, filters):
             continue
         row = _row(target)
-        identity = (target.document_id, target.metric, target.start, target.value, target.kind, target.unit)
+        identity = (
+            target.document_id,
+            target.metric,
+            target.label,
+            target.start,
+            target.value,
+            target.kind,
+            target.unit,
+        )
         if identity in seen:
             continue
         seen.add(identity)
@@ -135,7 +144,7 @@ def format_table(rows: list[dict], quote_width: int = 70) -> str:
     lines = [
         (
             row["unit"],
-            BY_KEY[row["metric"]].label_da if row["metric"] in BY_KEY else row["metric"],
+            _metric_cell(row),
             row["value"],
             _KIND_LABEL.get(row["kind"], row["kind"]),
             row["year"],
@@ -155,6 +164,13 @@ def format_table(rows: list[dict], quote_width: int = 70) -> str:
 
     rule = "-+-".join("-" * width for width in widths)
     return "\n".join([render(header), rule, *(render(cells) for cells in lines)])
+
+
+def _metric_cell(row: dict) -> str:
+    """ "Trivsel (Rolleklarhed)": the metric, and the parameter or label the figure is stated for when it says more."""
+    name = BY_KEY[row["metric"]].label_da if row["metric"] in BY_KEY else row["metric"]
+    label = row.get("label", "")
+    return f"{name} ({label})" if label and label.casefold() != name.casefold() else name
 
 
 def _source(row: dict) -> str:

@@ -98,6 +98,7 @@ class CompareRowResponse(BaseModel):
     unit: str
     organisation: str
     metric: str
+    label: str = ""  # the words the agreement names the figure by ("Rolleklarhed"): the survey parameter, the label
     value: str
     measure: str
     kind: str

@@ -11,7 +11,7 @@ from ingest.documents import Chunk, Document, Section
 from ingest.metrics import comparison_topic, match_topic
 from ingest.pipeline import ingest_folder
 from ingest.statements import split_statements
-from ingest.targets import Target, extract_targets, targets_from_records, targets_to_records
+from ingest.targets import Target, extract_targets, short_name_of, targets_from_records, targets_to_records
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CJU, BAKKEGAARDEN, RANDERS, SKANDERBORG, MYNDIGHED = (
@@ -60,7 +60,7 @@ def test_sick_leave_figures_are_exactly_those_the_agreements_state() -> None:
 
 
 def test_turnover_baseline_and_target_come_from_one_sentence() -> None:
-    unit = seed_documents()[CJU].unit
+    unit = "CJU"  # the short name the agreement uses for itself: one unit, not "CJU" and "CJU - Center ..."
     assert _figures("personaleomsaetning") == {
         (CJU, "27,3 %", "baseline", "2019", unit),
         (CJU, "16,7 %", "target", "2022", unit),
@@ -68,7 +68,7 @@ def test_turnover_baseline_and_target_come_from_one_sentence() -> None:
 
 
 def test_total_absence_is_not_sick_leave() -> None:
-    unit = seed_documents()[CJU].unit
+    unit = "CJU"  # the short name the agreement uses for itself: one unit, not "CJU" and "CJU - Center ..."
     assert _figures("samlet_fravaer") == {
         (CJU, "12 %", "baseline", "2019", unit),
         (CJU, "10,5 %", "target", "2022", unit),
@@ -299,3 +299,25 @@ def test_a_measured_figure_beside_a_later_target_for_the_same_unit_is_its_baseli
     body = "Rolleklarhed Hele Kommunen 2020: 70% Åbo 2020: 61% Åbo målsætning 2022: 75%"
     found = {(t.value, t.kind) for t in extract_targets(_document([("Mål", body)]))}
     assert found == {("70%", "actual"), ("61%", "baseline"), ("75%", "target")}
+
+
+def test_each_survey_figure_names_the_parameter_it_is_stated_for() -> None:
+    found = {
+        (t.value, t.label)
+        for t in extract_targets(seed_documents()[CJU])
+        if t.metric in {"trivsel", "rolleklarhed"} and t.unit == "Hele Kommunen"
+    }
+    assert found == {("50%", "Følelsesmæssige krav"), ("70%", "Rolleklarhed"), ("68,5%", "Udviklingsmuligheder")}
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "short"),
+    [
+        ("CJU", "CJU - Center for Job & Uddannelse", True),
+        ("CJU", "Center for Job og Uddannelse (CJU)", True),
+        ("Kilen", "CJU - Center for Job & Uddannelse", False),
+        ("CJU - Center for Job & Uddannelse", "CJU - Center for Job & Uddannelse", False),
+    ],
+)
+def test_a_short_name_of_the_agreements_unit_is_the_same_unit(name: str, unit: str, short: bool) -> None:
+    assert short_name_of(name, unit) is short

@@ -239,6 +239,7 @@ const COMPARE_COLUMNS = [
   ["Enhed", (r) => r.unit],
   ["Organisation", (r) => r.organisation],
   ["Nøgletal", (r) => r.metric_label || r.metric],
+  ["Parameter", (r) => r.label || ""],
   ["Værdi", (r) => r.value],
   ["Måleenhed", (r) => r.measure],
   ["Type", (r) => KIND_DA[r.kind] || r.kind],
