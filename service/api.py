@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from fastapi.responses import Response
 
 from index.search import Filters, Hit, Index, diversify
+from ingest.danish import names_in
 from ingest.documents import Document
 from ingest.metrics import BY_KEY, comparison_topic, match_topic
 from ingest.targets import targets_from_records
@@ -162,7 +163,7 @@ class Service:
     def _ask_compare(self, asked: str, question: str, topic: str, filters: Filters | None) -> AskResponse:
         comparison = self.compare(CompareRequest(topic=topic), filters=filters)
         language = detect_language(question)
-        rows = comparison.rows
+        rows = named_rows(comparison.rows, names_in(question))
         if rows:
             units = len({row.unit for row in rows})
             labels = ", ".join(dict.fromkeys(row.metric_label for row in rows))
@@ -229,6 +230,18 @@ class Service:
                 for h in hits
             ],
         )
+
+
+def named_rows(rows: list[CompareRowResponse], names: list[str]) -> list[CompareRowResponse]:
+    """The rows of the units a comparison question names ("Sammenlign sygefraværet for CJU og Bakkegården", or the
+    follow-up "Og for CJU?" after a comparison); all rows when it names none of them."""
+    wanted = [name.casefold() for name in names]
+    kept = [
+        row
+        for row in rows
+        if any(name in f"{row.unit} {row.organisation} {row.document_title}".casefold() for name in wanted)
+    ]
+    return kept or rows
 
 
 def document_rows(index: Index) -> list[dict]:

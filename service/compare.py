@@ -17,7 +17,6 @@ COLUMNS = (
     "unit",
     "organisation",
     "metric",
-    "label",
     "value",
     "measure",
     "kind",
@@ -29,6 +28,7 @@ COLUMNS = (
     "page",
     "start",
     "end",
+    "label",  # added last, so CSV readers that go by column position keep working
 )
 _METRIC_ORDER = {metric.key: n for n, metric in enumerate(METRICS)}
 _KIND_ORDER = {"target": 0, "baseline": 1, "actual": 2}

@@ -268,3 +268,17 @@ def test_similar_section_kind_narrows_to_that_kind(client):
 def test_similar_bad_input_returns_422_naming_the_field(client, payload, field):
     response = client.post("/similar", json=payload)
     assert response.status_code == 422 and field in response.json()["detail"]
+
+
+def test_a_follow_up_after_a_comparison_narrows_the_table_to_the_unit_named(client):
+    first = "Sammenlign sygefraværsmålene"
+    whole = client.post("/ask", json={"question": first}).json()
+    body = client.post(
+        "/ask",
+        json={
+            "question": "Og for CJU?",
+            "history": [{"role": "user", "content": first}, {"role": "assistant", "content": "."}],
+        },
+    ).json()
+    assert body["mode"] == "compare" and 0 < len(body["rows"]) < len(whole["rows"])
+    assert all("CJU" in row["unit"] + row["document_title"] for row in body["rows"])
