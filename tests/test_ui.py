@@ -405,3 +405,26 @@ def test_staff_session_against_the_real_server(browser, live_server):
     finally:
         context_.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_a_table_row_answer_is_shown_as_a_small_table_with_its_header(page, backend):
+    header, row = "Profession | Antal personer | Årsværk", "Pædagoger | 9 | 8,51"
+    text = f"{header}\n{row}"
+    body = answer(text="9. Ifølge ...", quote=header, passage_text=text)
+    body["citations"].append({"passage_id": "d1:0", "quote": row, "start": len(header) + 1, "end": len(text)})
+    backend.routes["POST /ask"] = Reply(body=body)
+    bubble = ask(page, "Hvor mange pædagoger er der?")
+    table = bubble.locator("table.quote-table")
+    assert table.locator("th").all_inner_texts() == ["Profession", "Antal personer", "Årsværk"]
+    assert table.locator("td").all_inner_texts() == ["Pædagoger", "9", "8,51"]
+
+
+def test_an_unsure_answer_shows_the_closest_statements_under_their_heading(page, backend):
+    start = DOC_TEXT.index(QUOTE)
+    evidence = [{"passage_id": "d1:0", "quote": QUOTE, "start": start, "end": start + len(QUOTE), "score": 0.6}]
+    body = answer(answered=False, answer="Det kan jeg ikke svare sikkert på.", citations=[], evidence=evidence)
+    backend.routes["POST /ask"] = Reply(body=body)
+    bubble = ask(page, "Hvad er målet?")
+    section = bubble.locator("section.evidence")
+    assert section.locator("h3").inner_text() == "Det nærmeste, aftalerne siger"
+    assert section.locator("blockquote.quote").all_inner_texts() == [QUOTE]

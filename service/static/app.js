@@ -173,6 +173,29 @@ function citationFigure(citation, passage) {
   );
 }
 
+/** A table row quoted with its header row: shown as a small table, the cells verbatim, the source below. */
+function quoteTable(citations, passages) {
+  const cells = (quote) => quote.split("|").map((cell) => cell.trim());
+  const last = citations[citations.length - 1];
+  const passage = passages.get(last.passage_id);
+  return el(
+    "figure",
+    { class: "citation", "data-passage-id": last.passage_id },
+    el(
+      "table",
+      { class: "quote-table" },
+      el("thead", {}, el("tr", {}, cells(citations[0].quote).map((cell) => el("th", { text: cell })))),
+      el(
+        "tbody",
+        {},
+        citations.slice(1).map((c) => el("tr", {}, cells(c.quote).map((cell) => el("td", { text: cell })))),
+      ),
+    ),
+    el("figcaption", {}, sourceLine(passage || { document_title: "ukendt kilde" })),
+    passage ? contextDisclosure(passage.document_id, last.start, last.end) : null,
+  );
+}
+
 function passageCard(passage, highlights) {
   const kind = SECTION_KIND_DA[passage.section_kind];
   return el(
@@ -230,9 +253,19 @@ function renderAnswer(response) {
       ? el("p", { class: "note", text: "Formuleret af en sprogmodel og kontrolleret mod citaterne." })
       : null,
     response.citations.length
-      ? el("div", { class: "citations" }, response.citations.map((c) => citationFigure(c, passages.get(c.passage_id))))
+      ? el(
+          "div",
+          { class: "citations" },
+          isTableQuote(response.citations)
+            ? quoteTable(response.citations, passages)
+            : response.citations.map((c) => citationFigure(c, passages.get(c.passage_id))),
+        )
       : null,
   ];
+}
+
+function isTableQuote(citations) {
+  return citations.length >= 2 && citations.every((c) => c.quote.includes("|"));
 }
 
 const COMPARE_COLUMNS = [
