@@ -61,9 +61,9 @@ def main() -> int:
         print(f"model load          {load_seconds:6.1f} s   ({settings.model})")
         print(
             f"first build         {build_seconds:6.1f} s   {len(documents)} documents, {len(chunk_texts)} chunks, "
-            f"{len(sentence_texts)} sentences ({report.embedded} chunks embedded)"
+            f"{len(sentence_texts)} statements ({report.embedded} chunks embedded)"
         )
-        print(f"bare encode         {encode_seconds:6.1f} s   the same chunk and sentence texts, embed_passages only")
+        print(f"bare encode         {encode_seconds:6.1f} s   the same chunk and statement texts, embed_passages only")
         print(f"overhead            {build_seconds - encode_seconds:6.1f} s   parse, clean, split, targets, write")
         print(
             f"re-ingest unchanged {reingest_seconds:6.2f} s   "
