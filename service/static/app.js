@@ -272,7 +272,6 @@ const COMPARE_COLUMNS = [
   ["Enhed", (r) => r.unit],
   ["Organisation", (r) => r.organisation],
   ["Nøgletal", (r) => r.metric_label || r.metric],
-  ["Parameter", (r) => r.label || ""],
   ["Værdi", (r) => r.value],
   ["Måleenhed", (r) => r.measure],
   ["Type", (r) => KIND_DA[r.kind] || r.kind],
@@ -281,6 +280,8 @@ const COMPARE_COLUMNS = [
   ["Dokument", (r) => r.document_title],
   ["Afsnit", (r) => r.section],
   ["Side", (r) => (r.page ? String(r.page) : "")],
+  // Added last, so a spreadsheet made from the export keeps its columns where they were.
+  ["Parameter", (r) => r.label || ""],
 ];
 
 function valueWithMeasure(row) {
