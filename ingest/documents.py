@@ -18,6 +18,7 @@ class RawDocument:
     format: str  # "txt", "md", "pdf", "docx", "html"
     pages: tuple[str, ...]  # one entry per page; a single entry when the format has no pages
     has_pages: bool
+    title: str = ""  # the file's own title (property or large type on the first page), "" when it has none
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ingest.errors import (
     UnsupportedFormatError,
 )
 from ingest.pages import normalise_page
+from ingest.titles import pdf_title
 
 _log = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def load_file(path: Path) -> RawDocument:
     if not any(page.strip() for page in pages):
         hint = "if it is a scanned PDF, run OCR on it first (e.g. ocrmypdf)" if fmt == "pdf" else "add text"
         raise EmptyDocumentError(f"{path}: no extractable text; {hint}")
-    return RawDocument(path=str(path), format=fmt, pages=tuple(pages), has_pages=fmt == "pdf")
+    title = pdf_title(path) if fmt == "pdf" else ""
+    return RawDocument(path=str(path), format=fmt, pages=tuple(pages), has_pages=fmt == "pdf", title=title)
 
 
 # --- plain text ---------------------------------------------------------------------------------------

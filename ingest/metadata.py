@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.errors import MetadataError
+from ingest.titles import is_title
 
 FIELDS = ("title", "organisation", "unit", "year", "doc_type")
 
@@ -55,7 +56,12 @@ def _lines(text: str) -> list[str]:
 
 
 def _title_candidate(line: str) -> bool:
-    return len(line) <= _MAX_TITLE and len(_LETTERS.findall(line)) >= _MIN_TITLE_LETTERS and not _NOT_TITLE.search(line)
+    return (
+        len(line) <= _MAX_TITLE
+        and len(_LETTERS.findall(line)) >= _MIN_TITLE_LETTERS
+        and not _NOT_TITLE.search(line)
+        and is_title(line)
+    )
 
 
 def find_title(text: str) -> str:
@@ -68,8 +74,8 @@ def find_title(text: str) -> str:
     named = [i for i in candidates if _TITLE_WORDS.search(lines[i]) and not lines[i].endswith(":")]
     index = (named or candidates or [None])[0]
     if index is None:
-        return lines[0][:_MAX_TITLE].rsplit(" ", 1)[0] if lines else ""
-    title = lines[index]
+        return ""  # no line near the top reads as a title; the caller names the document after its file
+    title = lines[index].lstrip("#").strip()  # a Markdown heading's marks are not part of its title
     if title.rsplit(" ", 1)[-1].lower() in _OPEN_ENDINGS and index + 1 < len(lines):
         title = f"{title} {lines[index + 1]}"[:_MAX_TITLE]
     return title
@@ -150,9 +156,10 @@ def expand_abbreviation(abbreviation: str, text: str) -> str:
     return min(found, key=lambda phrase: (-found[phrase], len(phrase)))
 
 
-def extract_metadata(text: str) -> dict[str, str]:
-    """title, organisation, unit, year and doc_type of a cleaned text; "" for what it does not say."""
-    title = find_title(text)
+def extract_metadata(text: str, title: str = "") -> dict[str, str]:
+    """title, organisation, unit, year and doc_type of a cleaned text; "" for what it does not say. `title`: the
+    file's own title when it has one (ingest/titles.py), else one is looked for in the text."""
+    title = title or find_title(text)
     return {
         "title": title,
         "organisation": find_organisation(text),

@@ -14,10 +14,11 @@ from ingest.load import load_file
 from ingest.metadata import FIELDS, extract_metadata, is_sidecar, read_sidecar
 from ingest.pages import strip_running_lines
 from ingest.split import split_document
+from ingest.titles import readable_file_name
 
 # Bump whenever loading, cleaning, heading detection, chunking or target extraction changes what a file turns
 # into: stored indexes built with another version are re-ingested instead of reused.
-CHUNKING_VERSION = "ingest-1"
+CHUNKING_VERSION = "ingest-2"  # 2: titles from the file's layout and properties
 SUPPORTED_EXTENSIONS = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 _MAX_SLUG = 48
 # Danish letters have no Unicode decomposition, so they are folded by hand before the accent stripping.
@@ -54,10 +55,10 @@ def ingest_file(path: Path, root: Path) -> Document:
     text, page_starts = clean_pages(strip_running_lines(list(raw.pages)))
     if not text.strip():
         raise EmptyDocumentError(f"{path}: no text left after cleaning; check that the file holds real content")
-    meta = extract_metadata(text)
+    meta = extract_metadata(text, raw.title)
     meta.update(read_sidecar(path))
     if not meta["title"]:
-        meta["title"] = path.stem
+        meta["title"] = readable_file_name(path)
     rel_path = _relative(path, root)
     doc_id = document_id(meta["title"], rel_path)
     page_starts = page_starts if raw.has_pages else ()
