@@ -17,7 +17,8 @@ REALDOCS = REPO_ROOT.parent / "shared" / "realdocs"
 EXPECTED = {
     "aarhusstadsarkiv-convertool__pdf-to-pdfa.pdf": "pdf to pdfa",
     "dagsordener__Aarhus_Byråd-Aarhus_Byråd_den_27._august_2025.pdf": "REFERAT Aarhus Byråd d. 27-08-2025",
-    "dagsordener__dagsbil.pdf": "Sager pa vej – Sundhed og Omsorg 2025",
+    # The PDF draws "å" as "a" and a separate ring glyph; see the strict xfail below.
+    "dagsordener__dagsbil.pdf": "Sager på vej – Sundhed og Omsorg 2025",
     "greve__Byraad_2025-10-01.html": "Byråd 2022-2025 – møde 2025-10-01T17:30",
     "greve__Social-og-Handicapudvalget_2024-11-18.html": "Social- og Handicapudvalget – møde 2024-11-18T16:30",
     "greve__Sundheds-og-Omsorgsudvalget_2024-01-08.html": "Sundheds- og Omsorgsudvalget – møde 2024-01-08T15:30",
@@ -41,8 +42,19 @@ EXPECTED = {
 }
 
 
+LOST_RING = pytest.mark.xfail(
+    strict=True, reason="å drawn as 'a' plus a separate ring glyph is not composed back yet (issue 11, item 1)"
+)
+
+
 @pytest.mark.skipif(not REALDOCS.is_dir(), reason="../shared/realdocs is not beside the checkout")
-@pytest.mark.parametrize(("name", "title"), sorted(EXPECTED.items()))
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        pytest.param(n, t, marks=LOST_RING) if n == "dagsordener__dagsbil.pdf" else (n, t)
+        for n, t in sorted(EXPECTED.items())
+    ],
+)
 def test_every_real_document_gets_its_title(name: str, title: str) -> None:
     assert ingest_file(REALDOCS / name, REALDOCS).title == title
 
