@@ -1,4 +1,6 @@
-"""The LLM client and generated answers against a real llama.cpp server (SmolLM2-135M), no mocked HTTP."""
+"""The LLM client and generated answers, no mocked HTTP: the client against a real llama.cpp server (SmolLM2-135M),
+and generated answers against the scripted model (tests/scripted_llm.py), where each case has one definite outcome.
+The end-to-end cases through /ask are in test_llm_scripted_e2e.py and test_llm_ask_e2e.py."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import pytest
 
 from service.errors import LLMConnectionError, LLMError, LLMHTTPError, LLMRefusalError, LLMTimeoutError
 from service.generate import FALLBACK, GENERATED, generate_answer, rewrite_followup, stream_answer
-from service.guard import check_answer
 from service.llm import LLMClient, _delta_text, chat_completions_url
 from service.prompts import PromptSet
 from tests.llm_server import LocalLLMServer, missing_packages
+from tests.scripted_llm import ScriptedLLM, answer
 
 PROMPTS = PromptSet.load(Path(__file__).resolve().parents[1] / "prompts")
+EXTRACTIVE = "The extractive answer."
 HELLO = [{"role": "user", "content": "Say hello."}]
 PASSAGES = [
     {
@@ -45,6 +48,18 @@ def server() -> Iterator[LocalLLMServer]:
 @pytest.fixture
 def client(server: LocalLLMServer) -> Iterator[LLMClient]:
     with LLMClient(server.base_url, timeout=60.0, max_tokens=48) as llm:
+        yield llm
+
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[ScriptedLLM]:
+    with ScriptedLLM() as llm:
+        yield llm
+
+
+@pytest.fixture
+def scripted_client(scripted: ScriptedLLM) -> Iterator[LLMClient]:
+    with LLMClient(scripted.url, timeout=5.0) as llm:
         yield llm
 
 
@@ -130,32 +145,55 @@ def test_an_http_error_status_raises_http_error(server: LocalLLMServer, method: 
             list(getattr(llm, method)(HELLO))
 
 
-@pytest.mark.slow
-def test_generated_answer_is_either_guard_passing_or_a_fallback_with_reason(client: LLMClient) -> None:
-    question = "Hvad er målet for sygefravær?"
-    result = generate_answer(client, PROMPTS, question, "da", PASSAGES, fallback="EXTRACTIVE")
-    texts = [passage["text"] for passage in PASSAGES]
-    if result.mode == GENERATED:
-        assert check_answer(result.text, texts, "da").ok
-        assert result.citations and result.reason == ""
-    else:
-        assert result.mode == FALLBACK
-        assert result.text == "EXTRACTIVE"
-        assert result.reason
+def test_a_cited_answer_with_its_figure_is_generated(scripted: ScriptedLLM, scripted_client: LLMClient) -> None:
+    scripted.script(answer("Sygefraværet skal være højst 4,5 % [1]."))
+    result = generate_answer(scripted_client, PROMPTS, "Hvad er målet for sygefravær?", "da", PASSAGES, fallback="X")
+    assert (result.mode, result.reason, result.text) == (GENERATED, "", "Sygefraværet skal være højst 4,5 % [1].")
+    assert result.citations == [(1, "Sygefraværet skal i 2023 være højst 4,5 %.")]
+    (request,) = scripted.requests
+    assert request.stream is False
+    assert [m["role"] for m in request.messages] == ["system", "user"]
+    assert all(passage["text"] in request.prompt for passage in PASSAGES)
+    assert "[1] Dokument: Driftsaftale | Afsnit: Mål" in request.prompt
 
 
-@pytest.mark.slow
-def test_streamed_answer_sends_exactly_the_checked_result(client: LLMClient) -> None:
+def test_a_figure_from_another_passage_falls_back(scripted: ScriptedLLM, scripted_client: LLMClient) -> None:
+    # 24 is in passage [2], but the sentence cites only [1].
+    scripted.script(answer("Der er 24 pladser [1]."))
+    result = generate_answer(scripted_client, PROMPTS, "Hvor mange pladser er der?", "da", PASSAGES, fallback="X")
+    assert (result.mode, result.text, result.citations) == (FALLBACK, "X", [])
+    assert result.reason == "guard: the number “24 pladser” is not in passage [1]"
+
+
+@pytest.mark.parametrize(
+    ("reply", "mode", "text", "reason"),
+    [
+        ("The target is at most 4,5 % [1].", GENERATED, "The target is at most 4,5 % [1].", ""),
+        (
+            "Målet er højst 4,5 % [1], og det er godt.",
+            FALLBACK,
+            EXTRACTIVE,
+            "guard: the answer is in Danish, the question in English",
+        ),
+    ],
+)
+def test_a_streamed_answer_sends_exactly_the_checked_result(
+    scripted: ScriptedLLM, scripted_client: LLMClient, reply: str, mode: str, text: str, reason: str
+) -> None:
+    scripted.script(answer(reply))
     events = list(
-        stream_answer(client, PROMPTS, "What is the sickness absence target?", "en", PASSAGES, fallback="X")
+        stream_answer(
+            scripted_client, PROMPTS, "What is the sickness absence target?", "en", PASSAGES, fallback=EXTRACTIVE
+        )
     )
     done = events[-1]
     assert done.kind == "done" and done.result is not None
-    assert all(event.kind == "delta" for event in events[:-1])
-    assert "".join(event.text for event in events[:-1]) == done.result.text
-    assert done.result.mode in (GENERATED, FALLBACK)
-    assert done.result.mode == GENERATED or done.result.reason
+    assert all(event.kind == "delta" for event in events[:-1]) and len(events) > 2
+    assert "".join(event.text for event in events[:-1]) == done.result.text == text
+    assert (done.result.mode, done.result.reason) == (mode, reason)
     assert done.to_sse().startswith("event: done\ndata: {")
+    (request,) = scripted.requests
+    assert request.stream is True
 
 
 def test_an_unreachable_model_falls_back_with_the_reason() -> None:
@@ -193,11 +231,26 @@ def test_rewrite_keeps_the_question_without_history_or_reachable_model() -> None
         assert rewrite_followup(llm, PROMPTS, history, "Og for Bakkegården?") == "Og for Bakkegården?"
 
 
-@pytest.mark.slow
-def test_a_followup_is_rewritten_to_one_line(client: LLMClient) -> None:
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (
+            "Hvor mange pladser er der på Bakkegården?\nDet er et godt spørgsmål.",
+            "Hvor mange pladser er der på Bakkegården?",
+        ),
+        ("Spørgsmål: »Hvor mange pladser er der på Bakkegården?«", "Hvor mange pladser er der på Bakkegården?"),
+        ("How many places are there at Bakkegården?", "Og hvor mange pladser er der?"),  # strayed into English
+    ],
+)
+def test_a_followup_is_rewritten_to_the_models_first_line_in_the_same_language(
+    scripted: ScriptedLLM, scripted_client: LLMClient, reply: str, expected: str
+) -> None:
     history = [
         {"role": "user", "content": "Hvad er målet for sygefravær på Bakkegården?"},
         {"role": "assistant", "content": "Sygefraværet skal være højst 4,5 % [1]."},
     ]
-    rewritten = rewrite_followup(client, PROMPTS, history, "Og hvor mange pladser er der?")
-    assert rewritten.strip() and "\n" not in rewritten
+    scripted.script(answer(reply))
+    assert rewrite_followup(scripted_client, PROMPTS, history, "Og hvor mange pladser er der?") == expected
+    (request,) = scripted.requests
+    assert "Og hvor mange pladser er der?" in request.prompt
+    assert all(turn["content"] in request.prompt for turn in history)

