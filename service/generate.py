@@ -128,7 +128,8 @@ def _fallback_reason(error: LLMError) -> str:
     return f"{type(error).__name__.removeprefix('LLM').removesuffix('Error').lower()} error: {error}"
 
 
-def _judge(text: str, lang: str, passages: Sequence[Mapping[str, object]], fallback: str) -> Generated:
+def judge(text: str, lang: str, passages: Sequence[Mapping[str, object]], fallback: str) -> Generated:
+    """The guard's verdict on a generated text: the answer with its citations, or the fallback with the reason."""
     texts = [str(passage.get("text", "")) for passage in passages]
     metadata = [" ".join(_field(passage, key) for key in ("document_title", "section", "page")) for passage in passages]
     verdict = check_answer(text, texts, lang, metadata=metadata)
@@ -156,7 +157,7 @@ def generate_answer(
         text = client.chat(messages)
     except LLMError as error:
         return Generated(fallback, [], FALLBACK, _fallback_reason(error))
-    return _judge(text, lang, passages, fallback)
+    return judge(text, lang, passages, fallback)
 
 
 def stream_answer(
@@ -180,7 +181,7 @@ def stream_answer(
         except LLMError as error:
             result = Generated(fallback, [], FALLBACK, _fallback_reason(error))
         else:
-            result = _judge(text, lang, passages, fallback)
+            result = judge(text, lang, passages, fallback)
     for piece in _STREAM_PIECE.findall(result.text):
         yield StreamEvent("delta", text=piece)
     yield StreamEvent("done", result=result)

@@ -80,9 +80,17 @@ class LLMClient:
         }
 
     def chat(self, messages: list[Message]) -> str:
-        """The assistant's reply as one string."""
+        """The assistant's reply as one string, within `timeout` in all: httpx's timeout is per read, so a body
+        sent slowly would otherwise be waited for as long as it keeps coming."""
+        deadline = time.monotonic() + self.timeout
         with _translated_errors(self.timeout):
-            response = self._http.post(self.url, json=self._payload(messages, stream=False))
+            with self._http.stream("POST", self.url, json=self._payload(messages, stream=False)) as response:
+                body = bytearray()
+                for piece in response.iter_bytes():
+                    if time.monotonic() > deadline:
+                        raise LLMTimeoutError(f"the answer took longer than {self.timeout:g} s")
+                    body += piece
+            response = httpx.Response(response.status_code, content=bytes(body), request=response.request)
             _raise_for_status(response)
             try:
                 choice = response.json()["choices"][0]
