@@ -43,6 +43,9 @@ from service.similar import POOL, highlight_spans, rank_by_sentences
 
 # Precedent search shows at most this many passages of one agreement, so several agreements' wordings appear.
 PER_DOCUMENT = 2
+# What a language model is given: the best passages, each cut to a window around the statement found in it.
+MODEL_PASSAGES = 3
+MODEL_WINDOW = 900
 # Refusals a language model must not overrule: the question names something no agreement mentions.
 FINAL_REFUSALS = frozenset({"unknown-name"})
 
@@ -115,16 +118,17 @@ class Service:
         response = self._extractive(body, debug)
         if self.llm is None or response.mode == "compare" or response.reason in FINAL_REFUSALS:
             return response
+        given = model_passages(response)
         generated = generate_answer(
             self.llm,
             self.prompts,
             response.standalone_question or body.question,
             response.language,
-            [p.model_dump() for p in response.passages],
+            [p.model_dump() for p in given],
             [turn.model_dump() for turn in body.history],
             fallback=response.answer,
         )
-        return with_generated(response, generated)
+        return with_generated(response, generated, given)
 
     def ask_stream(self, body: AskRequest) -> Iterator[str]:
         """Server-sent events: `delta` pieces of the answer shown (a generated answer only after it passed the
@@ -133,19 +137,20 @@ class Service:
         if self.llm is None or response.mode == "compare" or response.reason in FINAL_REFUSALS:
             yield sse("done", response.model_dump())
             return
+        given = model_passages(response)
         for event in stream_answer(
             self.llm,
             self.prompts,
             response.standalone_question or body.question,
             response.language,
-            [p.model_dump() for p in response.passages],
+            [p.model_dump() for p in given],
             [turn.model_dump() for turn in body.history],
             fallback=response.answer,
         ):
             if event.kind == "delta":
                 yield sse("delta", {"text": event.text})
             elif event.result is not None:
-                yield sse("done", with_generated(response, event.result).model_dump())
+                yield sse("done", with_generated(response, event.result, given).model_dump())
 
     def _extractive(self, body: AskRequest, debug: bool = False) -> AskResponse:
         history = [(turn.role, turn.content) for turn in body.history]
@@ -318,13 +323,39 @@ def ask_response(asked: str, question: str, result: Answer) -> AskResponse:
     )
 
 
-def with_generated(response: AskResponse, generated: Generated) -> AskResponse:
-    """The response carrying a guard-passed generated answer, or the extractive one marked as a fallback."""
+def model_passages(response: AskResponse) -> list[PassageResponse]:
+    """What the language model reads: the first MODEL_PASSAGES passages, each cut to a window of MODEL_WINDOW
+    characters around the statement the extractive step quoted or showed as evidence in it (else its opening), at
+    whitespace. A small model on a CPU reads ~30 tokens/s: five whole passages cost a minute before it writes."""
+    quoted = [(q.passage_id, q.start, q.end) for q in [*response.citations, *response.evidence]]
+    given = []
+    for p in response.passages[:MODEL_PASSAGES]:
+        spans = [(start, end) for pid, start, end in quoted if pid == p.id]
+        start, end = spans[0] if spans else (p.start, p.start)
+        left = max(p.start, (start + end) // 2 - MODEL_WINDOW // 2)
+        right = min(p.end, left + MODEL_WINDOW)
+        left = max(p.start, right - MODEL_WINDOW)
+        text = p.text[left - p.start : right - p.start]
+        # Whole words only: drop a cut word at either edge.
+        lead = len(text) - len(text.lstrip()) if left == p.start else (text.find(" ") + 1 if " " in text else 0)
+        trail = len(text) if right == p.end else (text.rfind(" ") if " " in text else len(text))
+        window = text[lead:trail].strip()
+        offset = left + lead + (len(text[lead:trail]) - len(text[lead:trail].lstrip()))
+        given.append(p.model_copy(update={"text": window, "start": offset, "end": offset + len(window)}))
+    return given
+
+
+def with_generated(
+    response: AskResponse, generated: Generated, given: list[PassageResponse] | None = None
+) -> AskResponse:
+    """The response carrying a guard-passed generated answer, or the extractive one marked as a fallback.
+    `given`: the passages the model read, which its [n] citations number (default: the response's)."""
     if generated.mode != GENERATED:
         return response.model_copy(update={"mode": FALLBACK, "reason": generated.reason})
+    given = given if given is not None else response.passages
     citations = []
     for number, support in generated.citations:
-        cited = response.passages[number - 1]
+        cited = given[number - 1]
         offset = cited.text.find(support) if support else -1
         if offset < 0:  # the passage supports the answer as a whole
             citations.append(CitationResponse(passage_id=cited.id, quote=cited.text, start=cited.start, end=cited.end))

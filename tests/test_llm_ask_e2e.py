@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from service.api import model_passages
 from service.generate import FALLBACK, judge
 from service.schemas import AskResponse
 from tests.live_server import LiveServer
@@ -78,12 +79,13 @@ def test_a_real_model_is_asked_and_its_reply_is_shown_exactly_as_the_guard_decid
     assert request.path == CHAT_PATH and request.stream is False
     assert QUESTION in request.prompt
     assert body["passages"] == extractive["passages"]
-    assert all(passage["text"].strip() in request.prompt for passage in body["passages"])
+    given = [p.model_dump() for p in model_passages(AskResponse.model_validate(extractive))]
+    assert all(passage["text"].strip() in request.prompt for passage in given)
     assert body["mode"] != FALLBACK or not body["reason"].startswith("timeout"), body["reason"]
     assert request.forwarded is not None, f"the model gave no answer: {request.forwarded_error}"
 
     if request.forwarded.strip():
-        decided = judge(request.forwarded, body["language"], body["passages"], extractive["answer"])
+        decided = judge(request.forwarded, body["language"], given, extractive["answer"])
         expected = (decided.mode, decided.reason, decided.text)
     else:
         expected = (FALLBACK, "emptyresponse error: the model returned an empty answer", extractive["answer"])

@@ -20,6 +20,8 @@ import httpx
 import pytest
 
 from ingest.numbers import find_numbers
+from service.api import model_passages
+from service.schemas import AskResponse
 from tests.live_server import LiveServer
 from tests.scripted_llm import (
     CHAT_PATH,
@@ -136,6 +138,11 @@ def assert_fallback(body: dict, plain: dict, reason: str) -> None:
 _NOT_QUOTABLE = re.compile(r"[\"“”«»„\[\]…|]|\.\.\.")
 
 
+def given(plain: dict) -> list[dict]:
+    """The passages the model is given for a response: the best ones, cut to a window around the quoted statement."""
+    return [p.model_dump() for p in model_passages(AskResponse(**plain))]
+
+
 def evidence(passages: list[dict]) -> tuple[int, str, str]:
     """(n, quote, figure): the first sentence of the passages that holds a figure with a unit, verbatim, and
     that figure as written there."""
@@ -166,7 +173,7 @@ def correct_answer(passages: list[dict], lang: str) -> tuple[str, int, str]:
 @pytest.mark.parametrize("question", [Q_DA, Q_EN])
 def test_a_cited_answer_with_a_verbatim_quote_and_its_figure_is_shown(served, llm, extractive, endpoint, question):
     plain = extractive(question)
-    passages = plain["passages"]
+    passages = given(plain)
     text, n, quote = correct_answer(passages, plain["language"])
     llm.script(answer(text))
 
@@ -187,7 +194,7 @@ def test_a_followup_is_rewritten_by_the_model_then_answered(served, llm, extract
         {"role": "user", "content": "Hvad er måltallet for sygefravær i CJU?"},
         {"role": "assistant", "content": "Måltallet for sygefravær i CJU er 4,5 % [1]."},
     ]
-    passages = extractive(Q_DA)["passages"]
+    passages = given(extractive(Q_DA))
     text, _, _ = correct_answer(passages, "da")
     llm.script(answer(Q_DA), answer(text))
 
@@ -248,7 +255,7 @@ GUARD_CASES: dict[str, tuple[str, Callable[[list[dict]], str], Callable[[list[di
 def test_a_reply_the_guard_rejects_falls_back_with_its_reason(served, llm, extractive, endpoint, case):
     question, reply, reason = GUARD_CASES[case]
     plain = extractive(question)
-    passages = plain["passages"]
+    passages = given(plain)
     llm.script(answer(reply(passages)))
 
     body = ask(served, endpoint, question)
@@ -332,18 +339,18 @@ def test_a_failing_model_falls_back_with_the_reason(served, llm, extractive, end
 
     body = ask(served, endpoint, Q_DA)
 
-    assert_model_asked(llm, endpoint, Q_DA, plain["passages"])
+    assert_model_asked(llm, endpoint, Q_DA, given(plain))
     assert_fallback(body, plain, reasons(llm)[endpoint])
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_a_reply_cut_halfway_falls_back_with_a_connection_error(served, llm, extractive, endpoint):
     plain = extractive(Q_DA)
-    llm.script(cut(correct_answer(plain["passages"], "da")[0]))
+    llm.script(cut(correct_answer(given(plain), "da")[0]))
 
     body = ask(served, endpoint, Q_DA)
 
-    assert_model_asked(llm, endpoint, Q_DA, plain["passages"])
+    assert_model_asked(llm, endpoint, Q_DA, given(plain))
     # httpx says how much of the body came: "(incomplete chunked read)", "(received 310 bytes, expected 620)"
     detail = "(incomplete chunked read)" if endpoint == "stream" else "(received "
     assert body["reason"].startswith(
@@ -356,11 +363,11 @@ def test_a_reply_cut_halfway_falls_back_with_a_connection_error(served, llm, ext
 def test_an_answer_trickling_past_the_deadline_falls_back_with_a_timeout(served, llm, extractive, endpoint):
     # Every piece comes within the per-read timeout; all of them would take 3.5 s, past the 2 s deadline.
     plain = extractive(Q_DA)
-    llm.script(trickle(correct_answer(plain["passages"], "da")[0], interval=0.5))
+    llm.script(trickle(correct_answer(given(plain), "da")[0], interval=0.5))
 
     body = ask(served, endpoint, Q_DA)
 
-    assert_model_asked(llm, endpoint, Q_DA, plain["passages"])
+    assert_model_asked(llm, endpoint, Q_DA, given(plain))
     assert_fallback(body, plain, f"timeout: the answer took longer than {TIMEOUT} s")
 
 
