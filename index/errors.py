@@ -19,3 +19,7 @@ class IndexIncompatibleError(IndexLayerError):
 
 class IndexCorruptError(IndexLayerError):
     """The persisted index files are unreadable or disagree with each other."""
+
+
+class IndexBusyError(IndexLayerError):
+    """Another ingest holds the index's write lock; the message names who holds it."""

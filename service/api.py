@@ -69,6 +69,13 @@ class Service:
             llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
         return cls(runtime, index, runtime.answerer(index), prompts, llm)
 
+    def reload(self) -> None:
+        """Serves the index as it now is on disk (after an ingest by this server, the CLI or another one)."""
+        index = self.runtime.load()
+        # The answerer first: a request between the two assignments then still reads one consistent index each.
+        self.answerer = self.runtime.answerer(index)
+        self.index = index
+
     # -- documents ----------------------------------------------------------------------------------------
 
     def health(self) -> HealthResponse:

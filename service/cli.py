@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from index.errors import IndexLayerError
+from index.errors import IndexBusyError, IndexLayerError
 from ingest.errors import IngestError
 from service.answer import Scorer, calibration_name
 from service.config import REPO_ROOT, Settings, get_settings
@@ -100,7 +100,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     # --rebuild builds everything afresh beside the old index and swaps it in: interrupted, the old one stays.
-    report = Runtime(settings).update(progress=tqdm_progress(), rebuild=args.rebuild)
+    runtime = Runtime(settings)
+    try:
+        report = runtime.update(progress=tqdm_progress(), rebuild=args.rebuild, wait=0)
+    except IndexBusyError as busy:
+        print(f"aftaler: {busy}; waiting for it", file=sys.stderr)
+        report = runtime.update(progress=tqdm_progress(), rebuild=args.rebuild)
     print(
         f"index {settings.index_dir}: {report.added} added, {report.changed} changed, {report.removed} removed, "
         f"{report.unchanged} unchanged; {report.embedded} chunks embedded in {report.seconds:.1f} s"
@@ -240,7 +245,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  skipped {failure.path}: {failure.reason}", file=sys.stderr)
     else:
         runtime.load()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # Our own JSON request log (service/edge.py) replaces uvicorn's access log.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 

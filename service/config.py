@@ -30,9 +30,25 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout: float = Field(default=30.0, gt=0)
 
+    # Access control: comma-separated keys. Unset = open (the server says so at startup). Admin keys may also
+    # add and delete documents.
+    api_keys: str = ""
+    admin_keys: str = ""
+    # Limits at the HTTP edge.
+    max_upload_mb: int = Field(default=50, ge=1, le=2048)
+    max_body_kb: int = Field(default=256, ge=1, le=65536)  # every request but uploads
+    rate_limit: int = Field(default=300, ge=0)  # requests per minute per key (per client address when open); 0 = off
+    body_timeout: float = Field(default=30.0, gt=0)  # seconds a client may take to send its request body
+    # Privacy: questions are not logged unless asked for, and then with CPR-like numbers masked.
+    log_questions: bool = False
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
 
     @property
     def models_dir(self) -> Path:

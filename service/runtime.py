@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMissingError
+from index.lock import ingest_lock
 from index.search import Index
 from index.store import BuildReport, load_index, update_index
 from ingest.documents import Document
@@ -35,8 +37,24 @@ class Runtime:
             self.settings.model, cache_dir=self.settings.models_dir, threads=self.settings.torch_threads
         )
 
-    def update(self, progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
-        """Bring the index in line with the corpus folder: only new or changed files are parsed and embedded."""
+    def update(
+        self,
+        progress: Progress | None = None,
+        rebuild: bool = False,
+        owner: str = "aftaler ingest",
+        wait: float | None = None,
+    ) -> BuildReport:
+        """Bring the index in line with the corpus folder: only new or changed files are parsed and embedded.
+        Holds the index's ingest lock (waiting at most `wait` seconds, None = as long as it takes)."""
+        with self.writer(owner, wait):
+            return self.update_held(progress, rebuild)
+
+    def writer(self, owner: str, wait: float | None = None) -> AbstractContextManager[None]:
+        """The index's ingest lock: one writer at a time across the CLI, jobs and other servers."""
+        return ingest_lock(self.settings.index_dir, owner, wait)
+
+    def update_held(self, progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
+        """`update` for a caller that already holds `writer()`."""
         report = update_index(
             corpus_dir=self.settings.corpus_dir,
             index_dir=self.settings.index_dir,

@@ -176,3 +176,41 @@ class HealthResponse(BaseModel):
     documents: int
     chunks: int
     model: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns (400-415, 422, 429, 503, 507) has this shape."""
+
+    detail: str = Field(description="What is wrong, the value or limit involved, and how to fix it.")
+    errors: list[str] = Field(default_factory=list, description="One message per invalid field (422 only).")
+
+
+class FileOutcomeResponse(BaseModel):
+    name: str = Field(description="The file name in the corpus folder.")
+    status: str = Field(description="stored (waiting to be indexed), indexed or failed.")
+    message: str = ""
+    document_id: str = ""
+
+
+class JobResponse(BaseModel):
+    id: str
+    kind: str
+    state: str = Field(description="queued, running, done or failed.")
+    files: list[FileOutcomeResponse]
+    stage: str = Field(description="The ingest stage now running: hash, ingest, embed, write.")
+    done: int
+    total: int
+    error: str
+    created: float
+    finished: float | None
+
+
+class DeleteResponse(BaseModel):
+    deleted: str
+    path: str
+    documents: int = Field(description="Documents left in the index.")
+
+
+class WhoAmIResponse(BaseModel):
+    role: str = Field(description="read or admin")
+    open: bool = Field(description="True when the server has no keys configured (anyone may read and write).")

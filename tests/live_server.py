@@ -7,6 +7,8 @@ model is cached in the repository's data/models (or AFTALER_MODELS_DIR) so later
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +52,12 @@ class LiveServer:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-5000:]
 
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs, as when the machine or the OOM killer stops the server."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=20)
+        self._log.close()
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -57,3 +65,17 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
+
+
+def copied_server(built_data_dir: Path, root: Path, env: dict[str, str], corpus: Path | None = None) -> LiveServer:
+    """A server of its own (its own corpus folder and data folder, so uploads and deletes change nothing shared)
+    that starts from a copy of an index already built from the bundled corpus: no re-embedding."""
+    corpus = corpus or root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for path in (REPO / "corpus").iterdir():
+        shutil.copy2(path, corpus / path.name)
+    data = root / "data"
+    shutil.copytree(built_data_dir / "index", data / "index")
+    server = LiveServer(data, root / "server.log", {"AFTALER_CORPUS_DIR": str(corpus), **env})
+    server.wait()
+    return server

@@ -71,7 +71,12 @@ function clip(text, limit) {
 
 // -- API -------------------------------------------------------------------------------------------------
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.status = status;
+  }
+}
 
 function formatDetail(detail) {
   if (typeof detail === "string") return detail;
@@ -87,16 +92,45 @@ function formatDetail(detail) {
   return detail ? JSON.stringify(detail) : "";
 }
 
+// The API key, when the server wants one: kept in sessionStorage, so it lives as long as the tab.
+const KEY_STORAGE = "aftaler-api-key";
+
+function authHeaders() {
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+/** Shows the key form with the server's reason; the request that failed is not retried by itself. */
+function askForKey(reason) {
+  $("#key-message").textContent = sessionStorage.getItem(KEY_STORAGE)
+    ? `Nøglen blev afvist: ${reason}`
+    : `Serveren kræver en API-nøgle. ${reason}`;
+  $("#key-form").hidden = false;
+  $("#api-key").focus();
+}
+
 async function api(path, { method = "GET", body } = {}) {
   let response;
   try {
+    const headers = { ...authHeaders() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
     throw new ApiError(`Kunne ikke kontakte serveren – kører den? (${error.message})`);
+  }
+  if (response.status === 401) {
+    let detail = "";
+    try {
+      detail = formatDetail((await response.json()).detail);
+    } catch {
+      // no JSON body: the status says enough
+    }
+    askForKey(detail);
+    throw new ApiError("Fejl 401: angiv en API-nøgle øverst på siden og prøv igen.", 401);
   }
   if (!response.ok) {
     let detail = "";
@@ -480,8 +514,113 @@ async function loadHealth() {
   }
 }
 
+// -- keys and adding agreements ------------------------------------------------------------------------
+
+async function loadRole() {
+  try {
+    const who = await api("/whoami");
+    $("#key-form").hidden = true;
+    $("#admin").hidden = who.role !== "admin";
+    return true;
+  } catch (error) {
+    // Only a missing or refused key stops the page; any other failure shows up where data is loaded.
+    $("#admin").hidden = true;
+    return error.status !== 401;
+  }
+}
+
+async function saveKey(event) {
+  event.preventDefault();
+  const key = $("#api-key").value.trim();
+  if (!key) {
+    $("#key-message").textContent = "Skriv nøglen først.";
+    return;
+  }
+  sessionStorage.setItem(KEY_STORAGE, key);
+  $("#api-key").value = "";
+  if (await loadRole()) await loadDocuments();
+}
+
+/** Sends the files with upload progress (XMLHttpRequest reports it; fetch does not). */
+function sendFiles(files, replace) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const file of files) form.append("files", file);
+    const request = new XMLHttpRequest();
+    request.open("POST", `/documents?replace=${replace}`);
+    for (const [name, value] of Object.entries(authHeaders())) request.setRequestHeader(name, value);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) $("#upload-progress").value = Math.round((100 * event.loaded) / event.total);
+    });
+    request.addEventListener("load", () => {
+      let body = {};
+      try {
+        body = JSON.parse(request.responseText);
+      } catch {
+        // not JSON: reported by status below
+      }
+      if (request.status === 202) resolve(body);
+      else reject(new ApiError(`Fejl ${request.status}: ${formatDetail(body.detail) || request.statusText}`));
+    });
+    request.addEventListener("error", () => reject(new ApiError("Kunne ikke kontakte serveren.")));
+    request.send(form);
+  });
+}
+
+const OUTCOME_DA = { stored: "gemt, venter på indeksering", indexed: "indekseret", failed: "fejlede" };
+const STAGE_DA = { hash: "tjekker filer", ingest: "læser", embed: "indekserer", write: "gemmer" };
+
+function showOutcomes(job) {
+  $("#upload-outcomes").replaceChildren(
+    ...job.files.map((file) =>
+      el(
+        "li",
+        { class: `outcome ${file.status}`, "data-status": file.status },
+        `${file.name}: ${OUTCOME_DA[file.status] || file.status}`,
+        file.message ? ` – ${file.message}` : "",
+      ),
+    ),
+  );
+}
+
+async function upload(event) {
+  event.preventDefault();
+  const files = [...$("#upload-files").files];
+  if (!files.length) {
+    $("#upload-status").textContent = "Vælg en eller flere filer først.";
+    return;
+  }
+  $("#upload-send").disabled = true;
+  $("#upload-progress").hidden = false;
+  $("#upload-progress").value = 0;
+  $("#upload-outcomes").replaceChildren();
+  $("#upload-status").textContent = "Sender ...";
+  try {
+    let job = await sendFiles(files, $("#upload-replace").checked);
+    showOutcomes(job);
+    while (job.state === "queued" || job.state === "running") {
+      const stage = STAGE_DA[job.stage] || "venter";
+      $("#upload-status").textContent = job.total ? `${stage} ${job.done} / ${job.total}` : `${stage} ...`;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      job = await api(`/jobs/${encodeURIComponent(job.id)}`);
+      showOutcomes(job);
+    }
+    $("#upload-status").textContent = job.state === "done" ? "Færdig: aftalerne kan nu søges i." : `Fejlede. ${job.error}`;
+    $("#upload-form").dataset.done = job.state;
+    await Promise.all([loadHealth(), loadDocuments()]);
+  } catch (error) {
+    $("#upload-status").textContent = error.message;
+    $("#upload-form").dataset.done = "error";
+  } finally {
+    $("#upload-send").disabled = false;
+    $("#upload-progress").hidden = true;
+  }
+}
+
 function start() {
   const input = $("#question");
+  $("#key-form").addEventListener("submit", saveKey);
+  $("#upload-form").addEventListener("submit", upload);
   $("#ask-form").addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
@@ -500,7 +639,7 @@ function start() {
   $("#filter-organisation").addEventListener("change", refreshFilters);
   setMode(document.querySelector('input[name="mode"]:checked').value);
   // Listeners are live before the lists arrive; data-ready tells tests (and nothing else) loading is over.
-  Promise.all([loadHealth(), loadDocuments()]).finally(() => {
+  Promise.all([loadHealth(), loadRole().then((ok) => ok && loadDocuments())]).finally(() => {
     document.body.dataset.ready = "true";
   });
 }
