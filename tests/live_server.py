@@ -31,6 +31,7 @@ class LiveServer:
         }
         env.pop("AFTALER_LLM_URL", None)
         env.update(extra_env or {})
+        self.env = env
         self.log_path = log_path
         self._log = log_path.open("w")
         self.process = subprocess.Popen(
