@@ -90,7 +90,15 @@ DESCRIPTIONS = {
     507: "No space left for the upload",
 }
 TEXT = {"schema": {"type": "string"}}
-READ_ERRORS = (401, 413, 422, 429)
+# Each server-sent event of /ask/stream: `delta` carries {"text"} as JSON, `done` the whole AskResponse.
+EVENT = {
+    "schema": {
+        "type": "object",
+        "properties": {"event": {"type": "string", "enum": ["delta", "done"]}, "data": {"type": "string"}},
+        "required": ["event", "data"],
+    }
+}
+READ_ERRORS = (400, 401, 413, 422, 429)
 ADMIN_ERRORS = (*READ_ERRORS, 403)
 
 
@@ -235,7 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/ask/stream",
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": TEXT}}, **errors(*READ_ERRORS, 408)},
+        responses={200: {"content": {"text/event-stream": EVENT}}, **errors(*READ_ERRORS, 408)},
     )
     def ask_stream(body: AskRequest, request: Request, svc: Svc, _: Caller = Reader) -> StreamingResponse:
         log_question(settings.log_questions, request.state.request_id, body.question)

@@ -181,7 +181,7 @@ class HealthResponse(BaseModel):
 class ErrorResponse(BaseModel):
     """Every error the API returns (400-415, 422, 429, 503, 507) has this shape."""
 
-    detail: str = Field(description="What is wrong, the value or limit involved, and how to fix it.")
+    detail: str = Field(min_length=1, description="What is wrong, the value or limit involved, and how to fix it.")
     errors: list[str] = Field(default_factory=list, description="One message per invalid field (422 only).")
 
 
