@@ -29,6 +29,7 @@ from service.answer.grade import (
     not_answered_text,
 )
 from service.answer.scorer import Scorer
+from service.answer.steering import steers_a_model
 
 # Candidates shown in a trace, best first.
 TRACE_CANDIDATES = 15
@@ -70,18 +71,28 @@ class Answerer:
     def retrieve(self, analysis: Analysis, k: int, filters: Filters | None) -> list[Hit]:
         """Hybrid search; when the question names a unit, that unit's passages go first, fetched directly when the
         open search did not reach them (a common topic like "sygefravær" is strong in every agreement)."""
-        hits = self.index.search(analysis.search_text, top_k=k, filters=filters)
+        hits = self._search(analysis.search_text, k, filters)
         named = analysis.named_documents
         if not named or filters is not None:
             return hits
         focused = [h for h in hits if h.document_id in named]
         if not focused:
             for document_id in sorted(named):
-                focused += self.index.search(analysis.search_text, top_k=k, filters=Filters(document_id=document_id))
+                focused += self._search(analysis.search_text, k, Filters(document_id=document_id))
             # Fused scores are relative to one search's candidates; the raw cosine compares across searches.
             focused.sort(key=lambda h: h.dense_score, reverse=True)
         rest = [h for h in hits if h.document_id not in named]
         return (focused + rest)[:k]
+
+    def _search(self, text: str, k: int, filters: Filters | None) -> list[Hit]:
+        """The best k passages that do not try to steer a model; searched again deeper when some were dropped,
+        so the passages kept are exactly those a corpus without the steering text would give."""
+        hits = self.index.search(text, top_k=k, filters=filters)
+        kept = [h for h in hits if not steers_a_model(h.text)]
+        if len(kept) < len(hits):
+            deeper = self.index.search(text, top_k=k + len(hits) - len(kept), filters=filters)
+            kept = [h for h in deeper if not steers_a_model(h.text)][:k]
+        return kept
 
     # -- grading ----------------------------------------------------------------------------------------------
 
