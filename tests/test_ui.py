@@ -428,3 +428,57 @@ def test_an_unsure_answer_shows_the_closest_statements_under_their_heading(page,
     section = bubble.locator("section.evidence")
     assert section.locator("h3").inner_text() == "Det nærmeste, aftalerne siger"
     assert section.locator("blockquote.quote").all_inner_texts() == [QUOTE]
+
+
+@pytest.mark.slow
+def test_with_keys_the_page_asks_for_a_key_then_answers_and_an_admin_adds_an_agreement(
+    browser, secured_server, tmp_path
+):
+    from tests.conftest import ADMIN_KEY, READ_KEY
+
+    context_ = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context_.new_page()
+    page.set_default_timeout(REAL_TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{secured_server.url}/")
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.is_visible("#key-form") and "kræver en API-nøgle" in page.inner_text("#key-message")
+
+        page.fill("#api-key", "forkert-noegle")
+        page.click("#key-save")
+        page.wait_for_function("document.querySelector('#key-message').textContent.startsWith('Nøglen blev afvist')")
+
+        page.fill("#api-key", READ_KEY)
+        page.click("#key-save")
+        page.wait_for_selector("#key-form", state="hidden")
+        page.wait_for_function("document.querySelectorAll('#filter-unit option').length > 1")
+        assert page.is_hidden("#admin"), "a read key gets no upload form"
+        bubble, body = _ask_real(page, "Hvad er måltallet for sygefravær på Bakkegården?")
+        assert (body["grade"], body["lead"]) == ("direct", "8 %")
+        _shot(page, "5-with-a-read-key")
+
+        page.evaluate(f"sessionStorage.setItem('aftaler-api-key', '{ADMIN_KEY}')")
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+        page.click("#admin summary")
+        agreement = tmp_path / "Hyldebo driftsaftale.txt"
+        agreement.write_text(
+            "Driftsaftale for Hyldebo 2026\n\nHyldebo skal i 2026 have et sygefravær på højst 5,2 %.\n", "utf-8"
+        )
+        page.set_input_files("#upload-files", str(agreement))
+        page.click("#upload-send")
+        page.wait_for_selector("#upload-form[data-done]")
+        outcome = page.locator("#upload-outcomes li").first
+        assert (page.get_attribute("#upload-form", "data-done"), outcome.get_attribute("data-status")) == (
+            "done",
+            "indexed",
+        ), page.inner_text("#upload-outcomes")
+        _shot(page, "6-agreement-added")
+    except Exception:
+        _shot(page, "failure")
+        raise
+    finally:
+        context_.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
