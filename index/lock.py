@@ -32,6 +32,23 @@ def holder(index_dir: Path) -> dict:
         return {}
 
 
+def held_by(index_dir: Path) -> str | None:
+    """The owner named by whoever holds the lock now, or None when it is free."""
+    path = lock_path(index_dir)
+    if not path.is_file():
+        return None
+    handle = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return str(holder(index_dir).get("owner", "unknown"))
+    else:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(handle)
+
+
 @contextmanager
 def ingest_lock(index_dir: Path, owner: str, wait: float | None = None) -> Iterator[None]:
     """Holds the write lock of `index_dir` for the block. `wait=None` waits as long as it takes; a number waits

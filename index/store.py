@@ -248,7 +248,7 @@ def update_index(
     complete = all(s.vectors is not None and s.statement_vectors is not None for s in stored)
     same_calibration = old_manifest is not None and old_manifest.get("calibration", "") == calibration
     if untouched and same_extras and same_lexical and same_statements and same_calibration and complete:
-        return BuildReport(0, 0, 0, unchanged, failures, 0, time.perf_counter() - started)
+        return BuildReport(unchanged=unchanged, failures=failures, seconds=time.perf_counter() - started)
     embedded, statements_embedded = _commit(
         index_dir,
         stored,

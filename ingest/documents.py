@@ -110,8 +110,7 @@ class Document:
                 "page_end": s.page_end,
                 "text": s.text,
                 "chunks": [
-                    {"id": c.id, "text": c.text, "start": c.start, "end": c.end, "page": c.page}
-                    for c in s.chunks
+                    {"id": c.id, "text": c.text, "start": c.start, "end": c.end, "page": c.page} for c in s.chunks
                 ],
             }
             for s in self.sections

@@ -172,9 +172,7 @@ def _mention(text: str, match: re.Match[str]) -> NumberMention | None:
         return NumberMention(text[start:end], low, "", start, end)
     if not measure:
         end = match.end("b") if match["b"] else match.end("a")
-    return NumberMention(
-        text[start:end], low * scale, measure, start, end, None if high is None else high * scale
-    )
+    return NumberMention(text[start:end], low * scale, measure, start, end, None if high is None else high * scale)
 
 
 def _date_value(raw: str) -> float:

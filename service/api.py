@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from fastapi.responses import Response
 
 from index.search import Filters, Hit, Index, diversify
+from index.serialize import MANIFEST
 from ingest.danish import names_in
 from ingest.documents import Document
 from ingest.metrics import BY_KEY, comparison_topic, match_topic
@@ -48,6 +51,8 @@ MODEL_PASSAGES = 3
 MODEL_WINDOW = 900
 # Refusals a language model must not overrule: the question names something no agreement mentions.
 FINAL_REFUSALS = frozenset({"unknown-name"})
+# How often a request looks whether another process replaced the index on disk.
+REFRESH_SECONDS = 1.0
 
 
 @dataclass
@@ -57,6 +62,10 @@ class Service:
     answerer: Answerer
     prompts: PromptSet
     llm: LLMClient | None = None
+    # Which index folder is served (the manifest's inode and mtime) and when that was last checked.
+    served: tuple[int, int] = (0, 0)
+    checked: float = 0.0
+    _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def start(cls, runtime: Runtime) -> Service:
@@ -67,14 +76,26 @@ class Service:
         llm = None
         if settings.llm_url:
             llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-        return cls(runtime, index, runtime.answerer(index), prompts, llm)
+        return cls(runtime, index, runtime.answerer(index), prompts, llm, _on_disk(runtime), time.monotonic())
 
     def reload(self) -> None:
         """Serves the index as it now is on disk (after an ingest by this server, the CLI or another one)."""
-        index = self.runtime.load()
-        # The answerer first: a request between the two assignments then still reads one consistent index each.
-        self.answerer = self.runtime.answerer(index)
-        self.index = index
+        with self._reloading:
+            on_disk = _on_disk(self.runtime)
+            index = self.runtime.load()
+            # The answerer first: a request between the two assignments then still reads one consistent index.
+            self.answerer = self.runtime.answerer(index)
+            self.index = index
+            self.served, self.checked = on_disk, time.monotonic()
+
+    def refresh(self) -> Service:
+        """Reloads when the index on disk was replaced (an ingest by another process: the CLI, another server
+        process, an upload job); looks at most once a second, a stat call."""
+        if time.monotonic() - self.checked >= REFRESH_SECONDS:
+            self.checked = time.monotonic()
+            if _on_disk(self.runtime) != self.served and not self._reloading.locked():
+                self.reload()
+        return self
 
     # -- documents ----------------------------------------------------------------------------------------
 
@@ -254,6 +275,14 @@ def named_rows(rows: list[CompareRowResponse], names: list[str]) -> list[Compare
         if any(name in f"{row.unit} {row.organisation} {row.document_title}".casefold() for name in wanted)
     ]
     return kept or rows
+
+
+def _on_disk(runtime: Runtime) -> tuple[int, int]:
+    try:
+        status = (runtime.settings.index_dir / MANIFEST).stat()
+    except OSError:
+        return (0, 0)
+    return (status.st_ino, status.st_mtime_ns)
 
 
 def document_rows(index: Index) -> list[dict]:

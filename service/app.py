@@ -4,11 +4,13 @@ page at /. Access control, limits and errors meet HTTP here, in one place each."
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -36,6 +38,7 @@ from service.errors import (
     UnreadableUploadError,
     UnsupportedUploadError,
 )
+from service.processes import die_with_parent
 from service.runtime import Runtime
 from service.schemas import (
     AskRequest,
@@ -108,7 +111,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def get_service(request: Request) -> api.Service:
-    return request.app.state.service
+    return request.app.state.service.refresh()
 
 
 def get_admin(request: Request) -> Admin:
@@ -151,6 +154,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if multiprocessing.parent_process() is not None:
+            die_with_parent()  # a worker of `aftaler serve --workers N` ends with its supervisor, even after kill -9
+        # Requests are CPU work under one GIL per process: a few threads serve them first come, first served,
+        # where anyio's default of 40 would share the GIL between them all and stretch every request.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # Heavy parts load once: the model, the index, the answerer (and the LLM client when configured).
         service = api.Service.start(Runtime(settings))
         app.state.service = service

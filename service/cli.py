@@ -7,6 +7,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from index.errors import IndexBusyError, IndexLayerError
@@ -14,7 +15,7 @@ from ingest.errors import IngestError
 from service.answer import Scorer, calibration_name
 from service.config import REPO_ROOT, Settings, get_settings
 from service.errors import ServiceError
-from service.runtime import Runtime, tqdm_progress
+from service.runtime import Runtime, json_progress, tqdm_progress
 from service.schemas import AskRequest, CompareRequest, SearchRequest, SimilarRequest
 
 EXIT_USAGE = 2
@@ -48,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--rebuild", action="store_true", help="build the whole index anew; the old one stays until it is complete"
     )
+    sub.add_argument("--json-progress", action="store_true", help="progress and the report as JSON lines on stdout")
+    sub.add_argument("--owner", default="aftaler ingest", help="who holds the ingest lock, for 'busy' messages")
 
     sub = command("documents", _documents, "List the documents in the corpus with metadata and counts.")
     sub.add_argument("--json", action="store_true")
@@ -92,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("serve", _serve, "Serve the API and chat page (builds the index first if there is none).")
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (one per CPU core serves most; each loads the model and index)",
+    )
     return parser
 
 
@@ -101,11 +110,15 @@ def _parser() -> argparse.ArgumentParser:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     # --rebuild builds everything afresh beside the old index and swaps it in: interrupted, the old one stays.
     runtime = Runtime(settings)
+    progress = json_progress() if args.json_progress else tqdm_progress()
     try:
-        report = runtime.update(progress=tqdm_progress(), rebuild=args.rebuild, wait=0)
+        report = runtime.update(progress=progress, rebuild=args.rebuild, owner=args.owner, wait=0)
     except IndexBusyError as busy:
         print(f"aftaler: {busy}; waiting for it", file=sys.stderr)
-        report = runtime.update(progress=tqdm_progress(), rebuild=args.rebuild)
+        report = runtime.update(progress=progress, rebuild=args.rebuild, owner=args.owner)
+    if args.json_progress:
+        print(json.dumps({"report": asdict(report)}, ensure_ascii=False), flush=True)
+        return 0
     print(
         f"index {settings.index_dir}: {report.added} added, {report.changed} changed, {report.removed} removed, "
         f"{report.unchanged} unchanged; {report.embedded} chunks embedded in {report.seconds:.1f} s"
@@ -246,7 +259,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     else:
         runtime.load()
     # Our own JSON request log (service/edge.py) replaces uvicorn's access log.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+    options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
+    if args.workers > 1:
+        # Several processes use several cores (one Python process serves on about one); each reads the settings
+        # from the environment, as this one did.
+        uvicorn.run("service.app:create_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

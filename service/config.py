@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1, le=2048)
     max_body_kb: int = Field(default=256, ge=1, le=65536)  # every request but uploads
     rate_limit: int = Field(default=300, ge=0)  # requests per minute per key (per client address when open); 0 = off
+    # Threads per server process running requests (see app.py). Unset: 4, or 40 with a language model, since a
+    # request waiting for the model holds its thread.
+    request_threads_override: int | None = Field(default=None, ge=1, le=200, alias="AFTALER_REQUEST_THREADS")
     body_timeout: float = Field(default=30.0, gt=0)  # seconds a client may take to send its request body
     # Privacy: questions are not logged unless asked for, and then with CPR-like numbers masked.
     log_questions: bool = False
@@ -45,6 +48,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def request_threads(self) -> int:
+        return self.request_threads_override or (40 if self.llm_url else 4)
 
     @property
     def jobs_dir(self) -> Path:

@@ -80,9 +80,10 @@ def asks_amount_or_share(question: str) -> bool:
     return bool(_MONEY_INTENT.search(question) or _PERCENT_INTENT.search(question))
 
 
-def answers_figure(question: str, text: str) -> bool:
-    """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?"""
-    figures = figures_in(text)
+def answers_figure(question: str, text: str, figures: list[NumberMention] | None = None) -> bool:
+    """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?
+    `figures` is `figures_in(text)` when the caller has it already."""
+    figures = figures_in(text) if figures is None else figures
     # A share is asked for before an amount: "hvor mange procent af stykprisen" wants a percentage of a price.
     if _PERCENT_INTENT.search(question):
         return any(m.measure == "%" or "/" in m.raw for m in figures)

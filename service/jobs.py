@@ -24,6 +24,7 @@ INTERRUPTED = (
     "indexed at the next update (restart or `aftaler ingest`)"
 )
 _ID = set("0123456789abcdef")
+SAVE_PROGRESS_SECONDS = 1.0
 
 
 @dataclass
@@ -61,9 +62,10 @@ Work = Callable[[Job, Callable[[str, int, int], None]], None]
 
 
 class Jobs:
-    def __init__(self, folder: Path, work: Work) -> None:
+    def __init__(self, folder: Path, work: Work, still_running: Callable[[str], bool] = lambda job_id: False) -> None:
         self.folder = folder
         self.work = work
+        self.still_running = still_running
         self._jobs: dict[str, Job] = {}
         self._queue: queue.Queue[Job] = queue.Queue()
         self._lock = threading.Lock()
@@ -105,8 +107,14 @@ class Jobs:
             job.state = RUNNING
             self._save(job)
 
-            def progress(stage: str, done: int, total: int, job: Job = job) -> None:
+            saved = [time.monotonic()]
+
+            def progress(stage: str, done: int, total: int, job: Job = job, saved: list[float] = saved) -> None:
                 job.stage, job.done, job.total = stage, done, total
+                # Other server processes read the job from its file: keep its progress there about once a second.
+                if time.monotonic() - saved[0] >= SAVE_PROGRESS_SECONDS:
+                    saved[0] = time.monotonic()
+                    self._save(job)
 
             try:
                 self.work(job, progress)
@@ -136,7 +144,7 @@ class Jobs:
                 job = Job.from_json(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError, TypeError):
                 continue
-            if job.state in (QUEUED, RUNNING):
+            if job.state in (QUEUED, RUNNING) and not self.still_running(job.id):
                 job.state, job.error, job.finished = FAILED, INTERRUPTED, time.time()
                 for outcome in job.files:
                     if outcome.status == "stored":

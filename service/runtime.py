@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -109,5 +111,20 @@ def tqdm_progress() -> Progress:
         bar.refresh()
         if done >= total:
             bar.close()
+
+    return report
+
+
+def json_progress(interval: float = 0.5) -> Progress:
+    """A progress callback printing {"stage", "done", "total"} JSON lines on stdout, at most every `interval` s
+    within a stage (for a parent process that reports the progress, e.g. an upload job)."""
+    last: dict[str, float] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage in last and done < total and now - last[stage] < interval:
+            return
+        last[stage] = now
+        print(json.dumps({"stage": stage, "done": done, "total": total}), flush=True)
 
     return report

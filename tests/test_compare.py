@@ -13,9 +13,7 @@ from service.compare import COLUMNS, compare_rows, format_table, rows_to_csv
 from tests.test_targets import seed_targets
 
 
-def _target(
-    unit: str, value: str, kind: str = "target", year: str = "2022", metric: str = "sygefravaer"
-) -> Target:
+def _target(unit: str, value: str, kind: str = "target", year: str = "2022", metric: str = "sygefravaer") -> Target:
     quote = f"Måltallet for sygefravær på {unit} er {value} i {year}."
     return Target(
         metric=metric,

@@ -108,8 +108,7 @@ def test_normaliser_reproduces_shipped_map_for_every_codepoint(tokenizer, packed
     mismatches = [
         hex(cp)
         for cp in range(1, 0x30000)
-        if not 0xD800 <= cp < 0xE000
-        and normalizer.normalize_str(chr(cp)) != packed.norm_map.get(cp, chr(cp))
+        if not 0xD800 <= cp < 0xE000 and normalizer.normalize_str(chr(cp)) != packed.norm_map.get(cp, chr(cp))
     ]
     assert mismatches == []
 

@@ -82,9 +82,7 @@ def test_citations_carry_the_passage_sentence_holding_the_number() -> None:
 
 
 def test_citations_are_listed_in_order_of_first_appearance() -> None:
-    result = check_answer(
-        "Der er 24 pladser [3], og sygefraværet er højst 4,5 % [1]. Se også [3].", PASSAGES, "da"
-    )
+    result = check_answer("Der er 24 pladser [3], og sygefraværet er højst 4,5 % [1]. Se også [3].", PASSAGES, "da")
     assert [n for n, _ in result.citations] == [3, 1]
 
 

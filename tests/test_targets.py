@@ -220,9 +220,7 @@ def test_a_lead_in_line_carries_metric_and_kind_to_its_bullets() -> None:
         ("Sygefraværet for de seneste 12 måneder er 5,9 %.", "5,9 %", "actual", ""),
     ],
 )
-def test_kind_and_year_follow_the_words_before_the_figure(
-    sentence: str, value: str, kind: str, year: str
-) -> None:
+def test_kind_and_year_follow_the_words_before_the_figure(sentence: str, value: str, kind: str, year: str) -> None:
     [target] = extract_targets(_document([("Mål", sentence)]))
     assert (target.value, target.kind, target.year) == (value, kind, year)
 
@@ -290,9 +288,7 @@ def test_statements_are_sentences_bullets_and_short_rows(body: str, statements: 
 
 def test_a_table_scale_label_is_not_an_amount() -> None:
     body = "Område - hele 1.000 kr |\nBeløb i 1.000 kr. | 2022\nBudget i alt | 1.000 kr. |"
-    assert [t.quote for t in extract_targets(_document([("5.2 Budget", body)]))] == [
-        "Budget i alt | 1.000 kr."
-    ]
+    assert [t.quote for t in extract_targets(_document([("5.2 Budget", body)]))] == ["Budget i alt | 1.000 kr."]
 
 
 def test_a_measured_figure_beside_a_later_target_for_the_same_unit_is_its_baseline() -> None:

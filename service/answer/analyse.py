@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -120,6 +121,9 @@ class Knowledge:
         chunks = [chunk for d in documents for chunk in d.chunks]
         self.frequency = Counter(term for chunk in chunks for term in set(tokenize(chunk.text)))
         self.chunk_count = max(1, len(chunks))
+        # Per statement row and table header: what it says whatever the question (features.Facts), filled in as
+        # questions come.
+        self.facts: dict[tuple[int, str], Any] = {}
 
     def idf(self, term: str) -> float:
         return float(np.log(1 + self.chunk_count / (1 + self.frequency.get(term, 0))))

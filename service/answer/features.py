@@ -19,7 +19,14 @@ from ingest.danish import shares_stem, tokenize, years
 from ingest.metrics import find_metrics
 from ingest.statements import Statement
 from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge
-from service.figures import answers_figure, counted_in_words, states_frequency, states_period, states_time
+from service.figures import (
+    answers_figure,
+    counted_in_words,
+    figures_in,
+    states_frequency,
+    states_period,
+    states_time,
+)
 
 # Passages whose statements compete.
 PASSAGES = 8
@@ -66,6 +73,46 @@ _RELATIVE = {"overlap_gap": "overlap", "subject_gap": "subject"}
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What a statement says whatever the question is: worked out once per statement and index, since scoring
+    reads it for every question whose passages hold the statement."""
+
+    text_tokens: list[str]
+    context_tokens: list[str]
+    metrics: frozenset[str]
+    figures: list
+    counted: list[list[str]]  # the tokens of each word a number word may count
+    total: bool
+    time: dict[Intent, bool]
+    heading_like: bool
+
+    @classmethod
+    def of(cls, s: Statement, hit: Hit, knowledge: Knowledge) -> Facts:
+        return cls(
+            text_tokens=tokenize(s.text),
+            context_tokens=tokenize(f"{s.context} {s.label} {hit.table_header}"),
+            metrics=frozenset(m.key for m in find_metrics(s.text)),
+            figures=figures_in(s.text),
+            counted=[tokenize(w) for w in counted_in_words(s.text)],
+            total=bool(TOTAL.search(s.text)),
+            time={
+                Intent.DATE: states_time(s.text),
+                Intent.DURATION: states_period(s.text),
+                Intent.FREQUENCY: states_frequency(s.text),
+            },
+            heading_like=_heading_like(s, knowledge),
+        )
+
+
+def facts(c: Candidate, knowledge: Knowledge) -> Facts:
+    key = (c.row, c.hit.table_header)  # the header comes with the passage, and it is part of the context
+    found = knowledge.facts.get(key)
+    if found is None:  # concurrent requests may both compute it; the results are equal
+        found = knowledge.facts[key] = Facts.of(c.statement, c.hit, knowledge)
+    return found
+
+
+@dataclass(frozen=True)
 class Candidate:
     row: int  # in the index's statement table
     statement: Statement
@@ -103,9 +150,9 @@ def feature_matrix(
 
 def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowledge: Knowledge) -> dict[str, float]:
     s, hit = c.statement, c.hit
-    text_tokens = tokenize(s.text)
+    known = facts(c, knowledge)
+    text_tokens, context_tokens = known.text_tokens, known.context_tokens
     context = f"{s.context} {s.label} {hit.table_header}"
-    context_tokens = tokenize(context)
     total = sum(analysis.terms.values()) or 1.0
     in_text = sum(w for t, w in analysis.terms.items() if shares_stem([t], text_tokens))
     in_context = sum(
@@ -118,18 +165,14 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         if subject_total
         else 0.0
     )
-    stated_metrics = {m.key for m in find_metrics(s.text)}
+    stated_metrics = known.metrics
     figure_question = analysis.intent in (Intent.FIGURE, Intent.COUNT) or analysis.amount_or_share
     figure_ok = figure_question and (
-        answers_figure(analysis.question, s.text)
-        or any(shares_stem(analysis.counted, tokenize(w)) for w in counted_in_words(s.text))
+        answers_figure(analysis.question, s.text, known.figures)
+        or any(shares_stem(analysis.counted, words) for words in known.counted)
     )
-    time_question = analysis.intent in (Intent.DATE, Intent.DURATION, Intent.FREQUENCY)
-    time_ok = time_question and {
-        Intent.DATE: states_time,
-        Intent.DURATION: states_period,
-        Intent.FREQUENCY: states_frequency,
-    }[analysis.intent](s.text)
+    time_ok = known.time.get(analysis.intent, False)
+    time_question = analysis.intent in known.time
     wants_names = bool(analysis.names)
     names_ok = wants_names and _about(analysis, c, knowledge)
     year_words = f"{s.text} {context} {hit.section} {hit.year}"
@@ -154,20 +197,20 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "time_ok": float(time_ok),
         "time_missing": float(time_question and not time_ok),
         "list_ok": float(analysis.intent == Intent.LIST and (s.kind == "bullet" or s.text.rstrip().endswith(":"))),
-        "total_ok": float(analysis.wants_total and bool(TOTAL.search(s.text))),
-        "total_missing": float(analysis.wants_total and not TOTAL.search(s.text)),
+        "total_ok": float(analysis.wants_total and known.total),
+        "total_missing": float(analysis.wants_total and not known.total),
         "names_ok": float(names_ok),
         "names_missing": float(wants_names and not names_ok),
         "unknown_names": float(bool(analysis.unknown_names)),
         "unknown_subject": analysis.unknown_subject,
         "years_ok": float(years_ok),
         "years_missing": float(bool(analysis.years) and not years_ok),
-        "has_figure": float(answers_figure("", s.text)),
+        "has_figure": float(bool(known.figures)),
         "length": math.log(1 + len(s.text)),
         "is_row": float(s.kind == "row"),
         "is_value": float(s.kind == "value"),
         "is_bullet": float(s.kind == "bullet"),
-        "heading_like": float(_heading_like(s, knowledge)),
+        "heading_like": float(known.heading_like),
         "english": float(analysis.language == "en"),
     }
 
