@@ -283,3 +283,18 @@ def write_json(path: Path | None, payload: dict[str, Any]) -> None:
     if path is not None:
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"wrote {path}")
+
+
+def long_agreement(unit: str, paragraphs: int) -> bytes:
+    """A synthetic agreement of `paragraphs` numbered sections, long enough that embedding it takes a while on a
+    CPU: the upload for load benchmarks and crash tests."""
+    lines = [f"Udviklingsaftale for {unit} 2026", ""]
+    for n in range(1, paragraphs + 1):
+        lines += [
+            f"{n}. Indsatsområde {n}",
+            "",
+            f"{unit} vil i 2026 styrke indsats nummer {n} for borgere med særlige behov, så mindst {n % 90 + 5} % "
+            f"oplever bedre trivsel. Opfølgning sker kvartalsvis sammen med {n % 7 + 2} faste samarbejdspartnere.",
+            "",
+        ]
+    return "\n".join(lines).encode()

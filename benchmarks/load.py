@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import free_port, wait_healthy
+from benchmarks.common import free_port, long_agreement, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_KEY, ADMIN_KEY = "load-laeser", "load-admin"
@@ -40,20 +40,6 @@ DRAFTS = [
 def questions() -> list[str]:
     lines = (ROOT / "benchmarks" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["question"] for line in lines if line.strip()]
-
-
-def upload_document(paragraphs: int) -> bytes:
-    """A long agreement, so the ingest runs through a good part of the load."""
-    lines = ["Udviklingsaftale for Ellehuset 2026", ""]
-    for n in range(1, paragraphs + 1):
-        lines += [
-            f"{n}. Indsatsområde {n}",
-            "",
-            f"Ellehuset vil i 2026 styrke indsats nummer {n} for borgere med særlige behov, så mindst {n % 90 + 5} % "
-            f"oplever bedre trivsel. Opfølgning sker kvartalsvis sammen med {n % 7 + 2} faste samarbejdspartnere.",
-            "",
-        ]
-    return "\n".join(lines).encode()
 
 
 def request_for(kind: str, rng: random.Random, asked: list[str]) -> tuple[str, dict]:
@@ -91,7 +77,9 @@ async def uploader(base: str, delay: float, paragraphs: int) -> dict:
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as http:
         started = time.monotonic()
-        accepted = await http.post("/documents", files={"files": ("ellehuset.txt", upload_document(paragraphs))})
+        accepted = await http.post(
+            "/documents", files={"files": ("ellehuset.txt", long_agreement("Ellehuset", paragraphs))}
+        )
         job = accepted.json()
         while job.get("state") in ("queued", "running"):
             await asyncio.sleep(0.5)
@@ -187,6 +175,15 @@ def main() -> int:
         )
         try:
             wait_healthy(base, server, 600, lambda: (root / "server.log").read_text(errors="replace")[-3000:])
+            # Every worker must be up before the clients connect: kept-alive connections stay with the worker that
+            # accepted them, so a worker still loading when the load starts would get none for the whole run.
+            deadline = time.monotonic() + 600
+            while (root / "server.log").read_text(errors="replace").count("Application startup complete") < (
+                args.workers
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("not every server worker started")
+                time.sleep(0.5)
             result = asyncio.run(run(base, args.clients, args.seconds, args.paragraphs, args.warmup))
             server_errors = sum(
                 1 for line in (root / "server.log").read_text(errors="replace").splitlines() if '"status": 5' in line

@@ -11,23 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.common import long_agreement
 from tests.live_server import LiveServer, copied_server
 
 pytestmark = pytest.mark.slow
-
-
-def long_agreement(paragraphs: int) -> bytes:
-    """An agreement long enough that embedding it takes many seconds on a CPU."""
-    lines = ["Udviklingsaftale for Skovbrynet 2026", ""]
-    for n in range(1, paragraphs + 1):
-        lines += [
-            f"{n}. Indsatsområde {n}",
-            "",
-            f"Skovbrynet vil i 2026 styrke indsats nummer {n} for borgere med særlige behov, så mindst {n % 90 + 5} "
-            f"% oplever bedre trivsel. Opfølgning sker kvartalsvis i samarbejde med {n % 7 + 2} faste partnere.",
-            "",
-        ]
-    return "\n".join(lines).encode()
 
 
 def poll(server: LiveServer, job_id: str, until, timeout: float = 300) -> dict:
@@ -47,7 +34,7 @@ def test_kill_9_during_an_upload_ingest_keeps_the_previous_index_and_reports_the
     manifest = Path(server.env["AFTALER_DATA_DIR"]) / "index" / "manifest.json"
     before = json.loads(manifest.read_text())
     accepted = httpx.post(
-        f"{server.url}/documents", files={"files": ("skovbrynet.txt", long_agreement(150))}, timeout=60
+        f"{server.url}/documents", files={"files": ("skovbrynet.txt", long_agreement("Skovbrynet", 150))}, timeout=60
     ).json()
     poll(server, accepted["id"], lambda job: job["stage"] == "embed" and job["done"] > 0)
     server.kill()
@@ -89,9 +76,13 @@ def test_a_full_disk_gives_507_and_a_read_only_corpus_503_and_nothing_is_left_be
     server = copied_server(live_data_dir, tmp_path, {}, corpus=small_disk)
     try:
         before = sorted(p.name for p in small_disk.iterdir())
-        full = httpx.post(f"{server.url}/documents", files={"files": ("stor.txt", long_agreement(2500))}, timeout=60)
+        full = httpx.post(
+            f"{server.url}/documents", files={"files": ("stor.txt", long_agreement("Skovbrynet", 2500))}, timeout=60
+        )
         subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-        read_only = httpx.post(f"{server.url}/documents", files={"files": ("lille.txt", long_agreement(2))}, timeout=60)
+        read_only = httpx.post(
+            f"{server.url}/documents", files={"files": ("lille.txt", long_agreement("Skovbrynet", 2))}, timeout=60
+        )
         after = sorted(p.name for p in small_disk.iterdir())
     finally:
         server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -345,14 +346,27 @@ def _assert_quotes_are_in_their_passages(bubble: Any, body: dict) -> None:
         assert citation["quote"] in passages[citation["passage_id"]]["text"]
 
 
-@pytest.mark.slow
-def test_staff_session_against_the_real_server(browser, live_server):
+@contextmanager
+def real_page(browser: Any) -> Iterator[Any]:
+    """A page for a real server: its timeout, a screenshot when the test fails, and no JavaScript errors."""
     context_ = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context_.new_page()
     page.set_default_timeout(REAL_TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
+        yield page
+    except Exception:
+        _shot(page, "failure")
+        raise
+    finally:
+        context_.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.mark.slow
+def test_staff_session_against_the_real_server(browser, live_server):
+    with real_page(browser) as page:
         page.goto(f"{live_server.url}/")
         page.wait_for_selector("body[data-ready=true]")
         page.wait_for_function("document.querySelectorAll('#filter-unit option').length > 1")
@@ -399,12 +413,6 @@ def test_staff_session_against_the_real_server(browser, live_server):
 
         page.click("#new-conversation")
         assert page.locator("#log > li").count() == 0
-    except Exception:
-        _shot(page, "failure")
-        raise
-    finally:
-        context_.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def test_a_table_row_answer_is_shown_as_a_small_table_with_its_header(page, backend):
@@ -436,12 +444,7 @@ def test_with_keys_the_page_asks_for_a_key_then_answers_and_an_admin_adds_an_agr
 ):
     from tests.conftest import ADMIN_KEY, READ_KEY
 
-    context_ = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context_.new_page()
-    page.set_default_timeout(REAL_TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with real_page(browser) as page:
         page.goto(f"{secured_server.url}/")
         page.wait_for_selector("body[data-ready=true]")
         assert page.is_visible("#key-form") and "kræver en API-nøgle" in page.inner_text("#key-message")
@@ -476,9 +479,3 @@ def test_with_keys_the_page_asks_for_a_key_then_answers_and_an_admin_adds_an_agr
             "indexed",
         ), page.inner_text("#upload-outcomes")
         _shot(page, "6-agreement-added")
-    except Exception:
-        _shot(page, "failure")
-        raise
-    finally:
-        context_.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
