@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from fastapi.responses import Response
 
+from index.errors import IndexLayerError
 from index.search import Filters, Hit, Index, diversify
 from index.serialize import MANIFEST
 from ingest.danish import names_in
@@ -44,6 +45,7 @@ from service.schemas import (
 )
 from service.similar import POOL, highlight_spans, rank_by_sentences
 
+log = logging.getLogger("aftaler")
 # Precedent search shows at most this many passages of one agreement, so several agreements' wordings appear.
 PER_DOCUMENT = 2
 # What a language model is given: the best passages, each cut to a window around the statement found in it.
@@ -51,8 +53,6 @@ MODEL_PASSAGES = 3
 MODEL_WINDOW = 900
 # Refusals a language model must not overrule: the question names something no agreement mentions.
 FINAL_REFUSALS = frozenset({"unknown-name"})
-# How often a request looks whether another process replaced the index on disk.
-REFRESH_SECONDS = 1.0
 
 
 @dataclass
@@ -62,9 +62,8 @@ class Service:
     answerer: Answerer
     prompts: PromptSet
     llm: LLMClient | None = None
-    # Which index folder is served (the manifest's inode and mtime) and when that was last checked.
+    # Which index folder is served: the manifest's inode and mtime.
     served: tuple[int, int] = (0, 0)
-    checked: float = 0.0
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -76,25 +75,30 @@ class Service:
         llm = None
         if settings.llm_url:
             llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-        return cls(runtime, index, runtime.answerer(index), prompts, llm, _on_disk(runtime), time.monotonic())
+        return cls(runtime, index, runtime.answerer(index), prompts, llm, _on_disk(runtime))
 
-    def reload(self) -> None:
+    def reload(self, only_if_replaced: bool = False) -> None:
         """Serves the index as it now is on disk (after an ingest by this server, the CLI or another one)."""
         with self._reloading:
             on_disk = _on_disk(self.runtime)
+            if only_if_replaced and on_disk == self.served:  # another request reloaded it meanwhile
+                return
             index = self.runtime.load()
             # The answerer first: a request between the two assignments then still reads one consistent index.
             self.answerer = self.runtime.answerer(index)
             self.index = index
-            self.served, self.checked = on_disk, time.monotonic()
+            self.served = on_disk
 
     def refresh(self) -> Service:
-        """Reloads when the index on disk was replaced (an ingest by another process: the CLI, another server
-        process, an upload job); looks at most once a second, a stat call."""
-        if time.monotonic() - self.checked >= REFRESH_SECONDS:
-            self.checked = time.monotonic()
-            if _on_disk(self.runtime) != self.served and not self._reloading.locked():
-                self.reload()
+        """Reloads first when the index on disk was replaced (an ingest by another process: the CLI, another
+        server process, an upload job), so no request is answered from an index older than one already
+        reported done. The check is one stat call."""
+        on_disk = _on_disk(self.runtime)
+        if on_disk != self.served and on_disk != MISSING:  # missing: between the two renames of a swap
+            try:
+                self.reload(only_if_replaced=True)
+            except (IndexLayerError, OSError) as error:  # replaced again while read: the next request retries
+                log.warning("index reload deferred: %s", error)
         return self
 
     # -- documents ----------------------------------------------------------------------------------------
@@ -277,11 +281,14 @@ def named_rows(rows: list[CompareRowResponse], names: list[str]) -> list[Compare
     return kept or rows
 
 
+MISSING = (0, 0)
+
+
 def _on_disk(runtime: Runtime) -> tuple[int, int]:
     try:
         status = (runtime.settings.index_dir / MANIFEST).stat()
     except OSError:
-        return (0, 0)
+        return MISSING
     return (status.st_ino, status.st_mtime_ns)
 
 

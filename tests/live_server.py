@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from benchmarks.common import free_port, wait_healthy
@@ -20,7 +21,9 @@ STARTUP_SECONDS = 900  # a fresh machine converts the model and embeds the corpu
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None, workers: int = 1
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -32,10 +35,12 @@ class LiveServer:
         env.pop("AFTALER_LLM_URL", None)
         env.update(extra_env or {})
         self.env = env
+        self.workers = workers
         self.log_path = log_path
         self._log = log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + ["--workers", str(workers)],
             cwd=REPO,
             env=env,
             stdout=self._log,
@@ -45,6 +50,12 @@ class LiveServer:
     def wait(self) -> None:
         try:
             wait_healthy(self.url, self.process, STARTUP_SECONDS, self.log)
+            # With several workers, /health answering means one is up; wait for all.
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while self.log_path.read_text(errors="replace").count("Application startup complete") < self.workers:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"not all {self.workers} workers started:\n{self.log()}")
+                time.sleep(0.2)
         except RuntimeError:
             self.stop()
             raise
@@ -68,7 +79,9 @@ class LiveServer:
         self._log.close()
 
 
-def copied_server(built_data_dir: Path, root: Path, env: dict[str, str], corpus: Path | None = None) -> LiveServer:
+def copied_server(
+    built_data_dir: Path, root: Path, env: dict[str, str], corpus: Path | None = None, workers: int = 1
+) -> LiveServer:
     """A server of its own (its own corpus folder and data folder, so uploads and deletes change nothing shared)
     that starts from a copy of an index already built from the bundled corpus: no re-embedding."""
     corpus = corpus or root / "corpus"
@@ -77,6 +90,6 @@ def copied_server(built_data_dir: Path, root: Path, env: dict[str, str], corpus:
         shutil.copy2(path, corpus / path.name)
     data = root / "data"
     shutil.copytree(built_data_dir / "index", data / "index")
-    server = LiveServer(data, root / "server.log", {"AFTALER_CORPUS_DIR": str(corpus), **env})
+    server = LiveServer(data, root / "server.log", {"AFTALER_CORPUS_DIR": str(corpus), **env}, workers)
     server.wait()
     return server

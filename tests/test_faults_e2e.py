@@ -89,3 +89,33 @@ def test_a_full_disk_gives_507_and_a_read_only_corpus_503_and_nothing_is_left_be
     assert (full.status_code, "no space left" in full.json()["detail"]) == (507, True)
     assert (read_only.status_code, "must be writable" in read_only.json()["detail"]) == (503, True)
     assert after == before
+
+
+def test_with_two_workers_an_upload_is_served_by_both_and_kill_9_takes_the_workers_down(
+    live_server, live_data_dir, tmp_path
+):
+    server = copied_server(live_data_dir, tmp_path, {}, workers=2)
+    try:
+        accepted = httpx.post(
+            f"{server.url}/documents", files={"files": ("skovbrynet.txt", long_agreement("Skovbrynet", 3))}, timeout=60
+        ).json()
+        job = poll(server, accepted["id"], lambda job: job["state"] in ("done", "failed"))
+        # A new connection each time, so both workers answer some of these.
+        titles = [
+            httpx.post(f"{server.url}/search", json={"query": "Skovbrynet indsatsområde trivsel"}, timeout=60).json()[
+                "passages"
+            ][0]["document_title"]
+            for _ in range(12)
+        ]
+    finally:
+        server.kill()
+    assert (job["state"], set(titles)) == ("done", {"Udviklingsaftale for Skovbrynet 2026"})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{server.url}/health", timeout=2)
+        except httpx.TransportError:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("a worker kept serving after its supervisor was killed")
