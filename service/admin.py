@@ -18,7 +18,7 @@ from index.lock import held_by
 from ingest.metadata import sidecar_paths
 from service.api import Service, indexed_document
 from service.config import Settings
-from service.jobs import DONE, FAILED, FileOutcome, Job, Jobs
+from service.jobs import FileOutcome, Job, Jobs
 from service.processes import die_with_parent
 from service.uploads import Upload, check_upload, remove, restore, storage_error, store
 
@@ -93,7 +93,6 @@ class Admin:
                 outcome.status, outcome.document_id = "indexed", by_file[outcome.name]
             else:
                 outcome.status, outcome.message = "failed", "the file was not found in the corpus when indexing"
-        job.state = FAILED if any(o.status == "failed" for o in job.files) else DONE
 
 
 def run_ingest_process(settings: Settings, owner: str, progress: Callable[[str, int, int], None]) -> dict[str, str]:

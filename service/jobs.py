@@ -90,17 +90,6 @@ class Jobs:
             return Job.from_json(json.loads(path.read_text(encoding="utf-8")))
         raise NotFoundError(f"no job {job_id!r}; use the job id an upload returned")
 
-    def running(self) -> Job | None:
-        with self._lock:
-            return next((j for j in self._jobs.values() if j.state in (QUEUED, RUNNING)), None)
-
-    def wait(self, job_id: str, timeout: float) -> Job:
-        """Blocks until the job is done or failed (for the CLI and tests); returns it either way."""
-        deadline = time.monotonic() + timeout
-        while (job := self.get(job_id)).state in (QUEUED, RUNNING) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return job
-
     def _run(self) -> None:
         while True:
             job = self._queue.get()
