@@ -98,8 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="server processes sharing the port (one per CPU core serves most; each loads the model and index)",
+        default=None,
+        help="server processes sharing the port (default AFTALER_WORKERS, else one per CPU core, at most 4; each "
+        "loads the model and the index)",
     )
     return parser
 
@@ -260,10 +261,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         runtime.load()
     # Our own JSON request log (service/edge.py) replaces uvicorn's access log.
     options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
-    if args.workers > 1:
+    workers = args.workers or settings.workers
+    if workers > 1:
         # Several processes use several cores (one Python process serves on about one); each reads the settings
         # from the environment, as this one did.
-        uvicorn.run("service.app:create_app", factory=True, workers=args.workers, **options)
+        uvicorn.run("service.app:create_app", factory=True, workers=workers, **options)
     else:
         uvicorn.run(create_app(settings), **options)
     return 0

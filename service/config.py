@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1, le=2048)
     max_body_kb: int = Field(default=256, ge=1, le=65536)  # every request but uploads
     rate_limit: int = Field(default=300, ge=0)  # requests per minute per key (per client address when open); 0 = off
+    # Server processes of `aftaler serve` (one Python process serves on about one core). Unset: one per core, at
+    # most 4 (each holds the model and the index in memory).
+    workers_override: int | None = Field(default=None, ge=1, le=64, alias="AFTALER_WORKERS")
     # Threads per server process running requests (see app.py). Unset: 4, or 40 with a language model, since a
     # request waiting for the model holds its thread.
     request_threads_override: int | None = Field(default=None, ge=1, le=200, alias="AFTALER_REQUEST_THREADS")
@@ -48,6 +52,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def workers(self) -> int:
+        return self.workers_override or max(1, min(os.cpu_count() or 1, 4))
 
     @property
     def request_threads(self) -> int:
