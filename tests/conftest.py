@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.live_server import LiveServer, copied_server
+from tests.scripted_llm import ScriptedLLM
 
 READ_KEY = "laese-noegle-1"
 ADMIN_KEY = "admin-noegle-1"
@@ -34,3 +35,10 @@ def secured_server(live_server: LiveServer, live_data_dir: Path, tmp_path_factor
     server = copied_server(live_data_dir, root, env)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[ScriptedLLM]:
+    """An OpenAI-compatible server on 127.0.0.1 that answers as each test scripts (tests/scripted_llm.py)."""
+    with ScriptedLLM() as server:
+        yield server

@@ -51,12 +51,6 @@ CONNECTION = "connection error: cannot reach the language model: "
 
 
 @pytest.fixture(scope="module")
-def llm() -> Iterator[ScriptedLLM]:
-    with ScriptedLLM() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def served(live_server: LiveServer, live_data_dir: Path, llm: ScriptedLLM) -> Iterator[str]:
     """A second `aftaler serve` over the session's index (built by `live_server`), answering with the scripted
     model; its base URL."""
