@@ -23,3 +23,7 @@ class IndexCorruptError(IndexLayerError):
 
 class IndexBusyError(IndexLayerError):
     """Another ingest holds the index's write lock; the message names who holds it."""
+
+
+class SearchEngineUnavailableError(IndexLayerError):
+    """The configured search engine (a Milvus server or milvus-lite file) cannot be reached or opened."""

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from index.embed import Embedder
-from index.lexical import LexicalIndex, tokenize
+from index.engine import SearchEngine, Where
+from index.lexical import tokenize
 from index.statements import StatementTable
-from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document
 
 # Candidates taken from each side before fusing; the union is re-scored on both sides.
@@ -94,7 +94,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class _Scored:
-    row: int
+    id: str
     score: float
     dense: float
     lexical: float
@@ -128,13 +128,12 @@ def _distinct_titles(documents: list[Document]) -> dict[str, str]:
 
 
 class Index:
-    """A loaded, read-only index. Chunk rows line up with `vectors` and `lexical`."""
+    """A loaded, read-only index: the documents in memory, their chunks searched through a search engine."""
 
     def __init__(
         self,
         documents: list[Document],
-        vectors: VectorIndex,
-        lexical: LexicalIndex,
+        engine: SearchEngine,
         embedder: Callable[[], Embedder],
         extras: dict[str, list[dict[str, Any]]] | None = None,
         manifest: dict[str, Any] | None = None,
@@ -143,17 +142,14 @@ class Index:
         self.documents: dict[str, Document] = {document.id: document for document in documents}
         self.extras: dict[str, list[dict[str, Any]]] = extras or {}
         self.manifest: dict[str, Any] = manifest or {}
-        self.statements = statements or StatementTable([], np.zeros((0, vectors.dimension), np.float32))
+        self.statements = statements or StatementTable([], np.zeros((0, engine.dimension), np.float32))
+        self.engine = engine
         self._titles = _distinct_titles(documents)
         self._chunks: list[Chunk] = [chunk for document in documents for chunk in document.chunks]
         self._row_of: dict[str, int] = {chunk.id: row for row, chunk in enumerate(self._chunks)}
-        self._vectors = vectors
-        self._lexical = lexical
         self._embedder = embedder
-        if not len(vectors) == lexical.size == len(self._chunks):
-            raise ValueError(
-                f"index parts disagree: {len(self._chunks)} chunks, {len(vectors)} vectors, {lexical.size} lexical rows"
-            )
+        if len(engine) != len(self._chunks):
+            raise ValueError(f"index parts disagree: {len(self._chunks)} chunks, {len(engine)} search engine rows")
 
     def __len__(self) -> int:
         return len(self._chunks)
@@ -169,7 +165,7 @@ class Index:
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k <= 0:
             return []
-        scored = self._rank(query, self._allowed_rows(filters, None), max(CANDIDATES, top_k))
+        scored = self._rank(query, self._where(filters, None), max(CANDIDATES, top_k))
         return [self._hit(item) for item in scored[:top_k]]
 
     def similar(
@@ -185,49 +181,40 @@ class Index:
         if top_k <= 0:
             return []
         candidates = max(SIMILAR_CANDIDATES, top_k * per_document)
-        scored = self._rank(text, self._allowed_rows(filters, section_kind), candidates)
+        scored = self._rank(text, self._where(filters, section_kind), candidates)
         return diversify([self._hit(item) for item in scored], top_k, per_document)
 
-    def _allowed_rows(self, filters: Filters | None, section_kind: str | None) -> np.ndarray | None:
-        """Rows that may be returned, or None when nothing is filtered (the fast unfiltered path)."""
-        if (filters is None or filters == Filters()) and not section_kind:
-            return None
-        kind = section_kind.casefold() if section_kind else None
-        rows = [
-            row
-            for row, chunk in enumerate(self._chunks)
-            if (filters is None or filters.matches(self.documents[chunk.document_id]))
-            and (kind is None or chunk.section_kind.casefold() == kind)
-        ]
-        return np.asarray(rows, dtype=np.int64)
+    def _where(self, filters: Filters | None, section_kind: str | None) -> Where:
+        """The filters resolved to the documents they admit (the documents are here, not in the engine)."""
+        if filters is None or filters == Filters():
+            return Where(None, section_kind or None)
+        return Where(frozenset(d.id for d in self.documents.values() if filters.matches(d)), section_kind or None)
 
-    def _rank(self, query: str, allowed: np.ndarray | None, candidates: int) -> list[_Scored]:
-        if not query.strip() or len(self) == 0 or (allowed is not None and len(allowed) == 0):
+    def _rank(self, query: str, where: Where, candidates: int) -> list[_Scored]:
+        if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
             return []
+        engine = self.engine
         query_vector = self._embedder().embed_query(query)
         tokens = tokenize(query)
-        lexical_all = self._lexical.scores(tokens)
-        if allowed is None:
-            dense_rows, _ = self._vectors.search(query_vector, candidates)
-            lexical_rows = np.argsort(-lexical_all, kind="stable")[:candidates]
-        else:
-            dense_rows = allowed[np.argsort(-self._vectors.scores_for(query_vector, allowed), kind="stable")]
-            lexical_rows = allowed[np.argsort(-lexical_all[allowed], kind="stable")][:candidates]
-            dense_rows = dense_rows[:candidates]
-        lexical_rows = lexical_rows[lexical_all[lexical_rows] > 0]
-        pool = np.unique(np.concatenate([dense_rows, lexical_rows]))
-        dense = self._vectors.scores_for(query_vector, pool)
-        lexical = lexical_all[pool]
-        weight = lexical_weight(self._lexical.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
-        dense_z = _standard(dense, *self._vectors.score_moments(query_vector))
-        lexical_z = _standard(lexical, float(lexical_all.mean()), float(lexical_all.std()))
+        dense_ranked = engine.dense(query_vector, candidates, where)
+        lexical_ranked = engine.lexical(tokens, candidates, where)
+        # A shared engine may already hold rows of documents this replica has not loaded yet: those wait.
+        found = {i for i in (*dense_ranked.ids, *lexical_ranked.ids) if i in self._row_of}
+        pool = sorted(found, key=self._row_of.__getitem__)
+        if not pool:
+            return []
+        dense, lexical = engine.rescore(query_vector, tokens, pool)
+        weight = lexical_weight(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
+        dense_z = _standard(dense, *engine.dense_moments(query_vector))
+        # With no lexical say, its spread is not needed (for a remote engine it costs a query).
+        lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if weight else np.zeros_like(lexical)
         fused = (1.0 - weight) * dense_z + weight * lexical_z
         # Ties (e.g. duplicated boilerplate) resolve by chunk order so results are deterministic.
-        order = sorted(range(len(pool)), key=lambda i: (-fused[i], int(pool[i])))
-        return [_Scored(int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+        order = sorted(range(len(pool)), key=lambda i: (-fused[i], self._row_of[pool[i]]))
+        return [_Scored(pool[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
 
     def _hit(self, item: _Scored) -> Hit:
-        chunk = self._chunks[item.row]
+        chunk = self._chunks[self._row_of[item.id]]
         document = self.documents[chunk.document_id]
         return Hit(
             id=chunk.id,

@@ -130,7 +130,7 @@ FORMAT_VERSION = 2
 REBUILD_HINT = "run `aftaler ingest --rebuild`"
 
 # The files of an index folder. The manifest is written last, so a folder without one is incomplete.
-MANIFEST, DOCUMENTS, CHUNK_IDS, VECTORS, LEXICAL, EXTRAS, STATEMENTS, STATEMENT_VECTORS = (
+MANIFEST, DOCUMENTS, CHUNK_IDS, VECTORS, LEXICAL, EXTRAS, STATEMENTS, STATEMENT_VECTORS, GRAPH = (
     "manifest.json",
     "documents.jsonl",
     "chunk_ids.json",
@@ -139,6 +139,7 @@ MANIFEST, DOCUMENTS, CHUNK_IDS, VECTORS, LEXICAL, EXTRAS, STATEMENTS, STATEMENT_
     "extras",
     "statements.jsonl",
     "statement_vectors.npy",
+    "vectors.hnsw",  # only past the approximate-search size (manifest "ann_from")
 )
 
 
@@ -173,7 +174,10 @@ def write_folder(folder: Path, stored: list[StoredDocument], manifest: dict[str,
     (folder / CHUNK_IDS).write_text(json.dumps([c.id for c in chunks]), encoding="utf-8")
     dimension = int(manifest["dimension"])
     matrices = [s.vectors for s in stored if s.vectors is not None]
-    VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension).save(folder / VECTORS)
+    vectors = VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension)
+    vectors.save(folder / VECTORS)
+    if manifest.get("ann_from") and len(vectors) >= manifest["ann_from"]:
+        vectors.save_graph(folder / GRAPH)
     LexicalIndex.build([c.embedding_text() for c in chunks]).save(folder / LEXICAL)
     write_jsonl(folder / STATEMENTS, (statement_to_dict(t) for s in stored for t in s.statements or ()))
     statement_matrices = [s.statement_vectors for s in stored if s.statement_vectors is not None]
@@ -287,6 +291,19 @@ def _read_folder(folder: Path, manifest: dict[str, Any]) -> tuple[list[StoredDoc
     if lexical.size != len(chunk_ids):
         raise ValueError(f"{LEXICAL} has {lexical.size} rows for {len(chunk_ids)} chunks")
     return stored, lexical
+
+
+def read_graph(folder: Path) -> Any:
+    """The stored HNSW graph (a FAISS index) or None when the index is below the approximate-search size."""
+    path = folder / GRAPH
+    if not path.is_file():
+        return None
+    try:
+        import faiss
+
+        return faiss.read_index(str(path))
+    except RuntimeError as error:  # FAISS reports a damaged file this way
+        raise IndexCorruptError(f"Index at {folder} is damaged ({GRAPH}: {error}): {REBUILD_HINT}.") from error
 
 
 def replace_folder(index_dir: Path, stored: list[StoredDocument], manifest: dict[str, Any]) -> None:

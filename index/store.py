@@ -13,20 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.embed import Embedder, embed_in_batches
+from index.embedded import EmbeddedEngine
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.lexical import TOKENIZER_VERSION
 from index.search import Index
 from index.serialize import (
     FORMAT_VERSION,
+    REBUILD_HINT,
     StoredDocument,
     check_dimension,
     check_manifest,
     read_folder,
+    read_graph,
     read_manifest,
     replace_folder,
 )
@@ -36,6 +39,9 @@ from ingest.documents import Document, IngestFailure
 from ingest.metadata import sidecar_paths
 from ingest.pipeline import document_files
 from ingest.statements import STATEMENTS_VERSION, document_statements
+
+if TYPE_CHECKING:
+    from index.published import PublishReport
 
 EMBED_BATCH = 32
 
@@ -55,6 +61,7 @@ class BuildReport:
     embedded: int = 0  # chunks embedded in this run
     statements_embedded: int = 0
     seconds: float = 0.0
+    published: PublishReport | None = None  # what a shared search engine took over (service/runtime.py)
 
 
 class _LazyEmbedder:
@@ -113,7 +120,12 @@ def load_index(
     stored, lexical = read_folder(index_dir, manifest)
     dimension = int(manifest["dimension"])
     matrices = [s.vectors for s in stored if s.vectors is not None]
-    vectors = VectorIndex(np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension)
+    try:
+        vectors = VectorIndex(
+            np.concatenate(matrices) if matrices else np.zeros((0, dimension)), dimension, read_graph(index_dir)
+        )
+    except ValueError as error:  # a graph of another size than the vectors
+        raise IndexCorruptError(f"Index at {index_dir} is damaged ({error}): {REBUILD_HINT}.") from error
     extras: dict[str, list[dict[str, Any]]] = {}
     for s in stored:
         for name, records in (s.extras or {}).items():
@@ -125,7 +137,9 @@ def load_index(
         [t for s in stored for t in s.statements or ()],
         np.concatenate(statement_matrices) if statement_matrices else np.zeros((0, dimension), np.float32),
     )
-    return Index([s.document for s in stored], vectors, lexical, embedder_checked, extras, manifest, statements)
+    documents = [s.document for s in stored]
+    engine = EmbeddedEngine.of(documents, vectors, lexical)
+    return Index(documents, engine, embedder_checked, extras, manifest, statements)
 
 
 def build_index(
@@ -176,6 +190,7 @@ def update_index(
     rebuild: bool = False,
     extras_version: str = "",
     calibration: str = "",
+    ann_from: int = 0,
 ) -> BuildReport:
     """Brings index_dir in line with corpus_dir, re-reading and re-embedding only new and changed files.
 
@@ -247,7 +262,8 @@ def update_index(
     untouched = old_manifest is not None and [s.manifest_entry() for s in stored] == old_manifest["documents"]
     complete = all(s.vectors is not None and s.statement_vectors is not None for s in stored)
     same_calibration = old_manifest is not None and old_manifest.get("calibration", "") == calibration
-    if untouched and same_extras and same_lexical and same_statements and same_calibration and complete:
+    same_ann = old_manifest is not None and old_manifest.get("ann_from", 0) == ann_from
+    if untouched and same_extras and same_lexical and same_statements and same_calibration and same_ann and complete:
         return BuildReport(unchanged=unchanged, failures=failures, seconds=time.perf_counter() - started)
     embedded, statements_embedded = _commit(
         index_dir,
@@ -258,6 +274,7 @@ def update_index(
         notify,
         extras_version,
         calibration,
+        ann_from,
     )
     return BuildReport(
         len(fresh) - changed,
@@ -315,6 +332,7 @@ def _commit(
     notify: Progress,
     extras_version: str = "",
     calibration: str = "",
+    ann_from: int = 0,
 ) -> tuple[int, int]:
     """Derives and embeds what lacks vectors, writes a complete folder next to index_dir and swaps it in.
     Returns the numbers of chunks and statements embedded."""
@@ -358,6 +376,8 @@ def _commit(
         "statements_version": STATEMENTS_VERSION,
         # The scorer's calibration file for this index's embedding model (service/answer/scorer.py).
         "calibration": calibration,
+        # Chunk count from which an HNSW graph is stored and searched (0: exact search at any size).
+        "ann_from": ann_from,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "chunks": sum(len(s.document.chunks) for s in with_vectors),
         "statements": sum(len(s.statements or ()) for s in with_vectors),

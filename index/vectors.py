@@ -1,7 +1,10 @@
-"""Exact dense search: a FAISS inner-product index over L2-normalised float32 rows (cosine similarity).
+"""Dense search: a FAISS inner-product index over L2-normalised float32 rows (cosine similarity).
 
-The corpus is a few thousand chunks at most, so exact search is both fast enough and free of the recall
-loss of approximate indexes. Rows line up with the index's chunk order."""
+Exact (flat) search by default: one municipality's agreements are a few thousand chunks, where it is fast and
+free of the recall loss of approximate indexes. Past a configured size (AFTALER_ANN_FROM) ingest also stores an
+HNSW graph and search reads its candidates from it; scores of given rows and the score moments stay exact, so the
+fusion only sees fewer exact candidates, never different scores (benchmarks/scale.py measures its recall).
+Rows line up with the index's chunk order."""
 
 from __future__ import annotations
 
@@ -20,14 +23,35 @@ def normalise(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(matrix / np.where(norms == 0, 1.0, norms), dtype=np.float32)
 
 
+# HNSW graph degree and breadth of its build and search: the FAISS defaults for ~1M rows of this dimension
+# (benchmarks/scale.py: recall@10 against exact search).
+GRAPH_DEGREE = 32
+GRAPH_BUILD_BREADTH = 80
+GRAPH_SEARCH_BREADTH = 128
+
+
+def build_graph(vectors: np.ndarray) -> faiss.Index:
+    """An HNSW graph over normalised rows, for approximate inner-product search."""
+    graph = faiss.IndexHNSWFlat(vectors.shape[1], GRAPH_DEGREE, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = GRAPH_BUILD_BREADTH
+    graph.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return graph
+
+
 class VectorIndex:
-    def __init__(self, vectors: np.ndarray, dimension: int) -> None:
+    def __init__(self, vectors: np.ndarray, dimension: int, graph: faiss.Index | None = None) -> None:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, dimension)
         self.vectors = normalise(vectors) if len(vectors) else vectors
         self.dimension = dimension
-        self._faiss = faiss.IndexFlatIP(dimension)
-        if len(self.vectors):
-            self._faiss.add(self.vectors)
+        if graph is not None and graph.ntotal != len(self.vectors):
+            raise ValueError(f"the HNSW graph holds {graph.ntotal} rows, the vectors {len(self.vectors)}")
+        self.graph = graph
+        if graph is None:
+            self._faiss = faiss.IndexFlatIP(dimension)
+            if len(self.vectors):
+                self._faiss.add(self.vectors)
+        else:
+            self._faiss = graph
         # Mean and covariance of the rows give the mean and spread of any query's scores over the whole index
         # exactly, in O(dimension^2), without scoring every row.
         rows = self.vectors.astype(np.float64)
@@ -42,6 +66,8 @@ class VectorIndex:
         k = min(k, len(self))
         if k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        if self.graph is not None:
+            faiss.downcast_index(self.graph).hnsw.efSearch = max(GRAPH_SEARCH_BREADTH, k)
         scores, rows = self._faiss.search(normalise(query), k)
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
@@ -62,6 +88,11 @@ class VectorIndex:
         """A plain .npy file: readable without FAISS and independent of its on-disk format."""
         with path.open("wb") as handle:
             np.save(handle, self.vectors, allow_pickle=False)
+
+    def save_graph(self, path: Path) -> None:
+        """Builds (unless built) and writes the HNSW graph, for an index past the approximate-search size."""
+        self.graph = self.graph or build_graph(self.vectors)
+        faiss.write_index(self.graph, str(path))
 
     @classmethod
     def load(cls, path: Path, dimension: int) -> VectorIndex:

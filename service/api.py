@@ -12,7 +12,6 @@ from fastapi.responses import Response
 
 from index.errors import IndexLayerError
 from index.search import Filters, Hit, Index, diversify
-from index.serialize import MANIFEST
 from ingest.danish import names_in
 from ingest.documents import Document
 from ingest.metrics import BY_KEY, comparison_topic, match_topic
@@ -25,7 +24,7 @@ from service.generate import FALLBACK, GENERATED, Generated, generate_answer, re
 from service.language import danish_search_text, detect_language
 from service.llm import LLMClient
 from service.prompts import PromptSet
-from service.runtime import Runtime
+from service.runtime import MISSING, Runtime
 from service.schemas import (
     AskRequest,
     AskResponse,
@@ -62,8 +61,8 @@ class Service:
     answerer: Answerer
     prompts: PromptSet
     llm: LLMClient | None = None
-    # Which index folder is served: the manifest's inode and mtime.
-    served: tuple[int, int] = (0, 0)
+    # Which index is served: Runtime.index_version() when it was loaded.
+    served: object = None
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -75,12 +74,12 @@ class Service:
         llm = None
         if settings.llm_url:
             llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-        return cls(runtime, index, runtime.answerer(index), prompts, llm, _on_disk(runtime))
+        return cls(runtime, index, runtime.answerer(index), prompts, llm, runtime.index_version())
 
     def reload(self, only_if_replaced: bool = False) -> None:
         """Serves the index as it now is on disk (after an ingest by this server, the CLI or another one)."""
         with self._reloading:
-            on_disk = _on_disk(self.runtime)
+            on_disk = self.runtime.index_version()
             if only_if_replaced and on_disk == self.served:  # another request reloaded it meanwhile
                 return
             index = self.runtime.load()
@@ -93,7 +92,7 @@ class Service:
         """Reloads first when the index on disk was replaced (an ingest by another process: the CLI, another
         server process, an upload job), so no request is answered from an index older than one already
         reported done. The check is one stat call."""
-        on_disk = _on_disk(self.runtime)
+        on_disk = self.runtime.index_version()
         if on_disk != self.served and on_disk != MISSING:  # missing: between the two renames of a swap
             try:
                 self.reload(only_if_replaced=True)
@@ -109,6 +108,7 @@ class Service:
             documents=len(self.index.documents),
             chunks=len(self.index),
             model=self.runtime.settings.model,
+            search_backend=self.index.engine.name,
         )
 
     def documents(self) -> list[dict]:
@@ -279,17 +279,6 @@ def named_rows(rows: list[CompareRowResponse], names: list[str]) -> list[Compare
         if any(name in f"{row.unit} {row.organisation} {row.document_title}".casefold() for name in wanted)
     ]
     return kept or rows
-
-
-MISSING = (0, 0)
-
-
-def _on_disk(runtime: Runtime) -> tuple[int, int]:
-    try:
-        status = (runtime.settings.index_dir / MANIFEST).stat()
-    except OSError:
-        return MISSING
-    return (status.st_ino, status.st_mtime_ns)
 
 
 def document_rows(index: Index) -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -124,6 +125,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"index {settings.index_dir}: {report.added} added, {report.changed} changed, {report.removed} removed, "
         f"{report.unchanged} unchanged; {report.embedded} chunks embedded in {report.seconds:.1f} s"
     )
+    if report.published is not None:
+        published = report.published
+        print(
+            f"published to {runtime.where}: {published.upserted} documents upserted, {published.deleted} deleted, "
+            f"{published.unchanged} unchanged"
+        )
     for failure in report.failures:
         print(f"  skipped {failure.path}: {failure.reason}", file=sys.stderr)
     return 0
@@ -248,8 +255,14 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from index.milvus import serve_lite
     from service.app import create_app
 
+    if settings.search_backend == "milvus" and settings.milvus_target.endswith(".db"):
+        # One process may open a milvus-lite file: this one runs it, the server workers and ingest jobs connect.
+        socket = serve_lite(settings.milvus_target)
+        os.environ["AFTALER_MILVUS_URI"] = socket
+        settings = settings.model_copy(update={"milvus_uri": socket})
     runtime = Runtime(settings)
     if settings.corpus_dir.is_dir():
         # Brings the index in line with the corpus before serving: a file dropped into corpus/ or new extraction

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,9 +50,22 @@ class Settings(BaseSettings):
     # Privacy: questions are not logged unless asked for, and then with CPR-like numbers masked.
     log_questions: bool = False
 
+    # Where the chunks are searched: "embedded" (FAISS + BM25 in each server process, from the index folder) or
+    # "milvus" (a milvus-lite file, the default DATA_DIR/milvus.db, or a Milvus server URL shared by replicas).
+    search_backend: Literal["embedded", "milvus"] = "embedded"
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    # Chunks from which the embedded engine also stores an HNSW graph and searches it (0: exact at any size).
+    ann_from: int = Field(default=200_000, ge=0)
+    milvus_prefix: str = Field(default="aftaler", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,60}$")
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def milvus_target(self) -> str:
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
 
     @property
     def workers(self) -> int:

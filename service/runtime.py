@@ -7,13 +7,16 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMissingError
 from index.lock import ingest_lock
+from index.milvus import MilvusEngine, connect, is_lite
+from index.published import PublishReport, load_published, manifest_version, publish
 from index.search import Index
+from index.serialize import MANIFEST, read_folder, read_manifest
 from index.store import BuildReport, load_index, update_index
 from ingest.documents import Document
 from ingest.pipeline import CHUNKING_VERSION, ingest_file
@@ -22,6 +25,7 @@ from service.answer import Answerer, Scorer, Wording, calibration_name, load_sco
 from service.config import Settings
 
 Progress = Callable[[str, int, int], None]
+MISSING = "missing"
 
 
 def document_extras(document: Document) -> dict[str, list[dict]]:
@@ -69,8 +73,42 @@ class Runtime:
             extras_version=TARGETS_VERSION,
             rebuild=rebuild,
             calibration=calibration_name(self.settings.model),
+            ann_from=self.settings.ann_from,
         )
+        if self.settings.search_backend == "milvus":
+            report = replace(report, published=self.publish())
         return report
+
+    @cached_property
+    def engine(self) -> MilvusEngine:
+        """The shared search engine (AFTALER_SEARCH_BACKEND=milvus); the embedded one belongs to each loaded Index."""
+        settings = self.settings
+        client = connect(settings.milvus_target, settings.milvus_token)
+        return MilvusEngine(client, settings.milvus_prefix, lite=is_lite(settings.milvus_target))
+
+    @property
+    def where(self) -> str:
+        """Where the served index lives, for messages and /health."""
+        if self.settings.search_backend == "milvus":
+            return f"Milvus at {self.settings.milvus_target} (collection prefix {self.settings.milvus_prefix!r})"
+        return str(self.settings.index_dir)
+
+    def publish(self) -> PublishReport:
+        """Makes Milvus hold what the index folder holds (the ingest's working copy): changed documents only."""
+        manifest = read_manifest(self.settings.index_dir)
+        stored, _ = read_folder(self.settings.index_dir, manifest)
+        return publish(self.engine, stored, manifest)
+
+    def index_version(self) -> object:
+        """Changes when another process replaced the index: the manifest file's identity, or the version of the
+        manifest published in Milvus (one primary-key lookup). MISSING when there is none."""
+        if self.settings.search_backend == "milvus":
+            return manifest_version(self.engine) or MISSING
+        try:
+            status = (self.settings.index_dir / MANIFEST).stat()
+        except OSError:
+            return MISSING
+        return (status.st_ino, status.st_mtime_ns)
 
     def answerer(self, index: Index, scorer: Scorer | None = None) -> Answerer:
         """The answer pipeline over `index`, with the calibration its manifest names (or the scorer given)."""
@@ -79,6 +117,10 @@ class Runtime:
         return Answerer(index, self.embedder, scorer, Wording.load(self.settings.prompts_dir / "answers"))
 
     def load(self) -> Index:
+        if self.settings.search_backend == "milvus":
+            engine = self.engine
+            engine.refresh()
+            return load_published(engine, lambda: self.embedder, self.where, CHUNKING_VERSION, self.settings.model)
         return load_index(
             self.settings.index_dir,
             lambda: self.embedder,

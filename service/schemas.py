@@ -176,6 +176,7 @@ class HealthResponse(BaseModel):
     documents: int
     chunks: int
     model: str
+    search_backend: str = Field(description='Where chunks are searched: "embedded" (in this process) or "milvus".')
 
 
 class ErrorResponse(BaseModel):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from index.embed import HashEmbedder
+from index.embedded import EmbeddedEngine
 from index.lexical import LexicalIndex
 from index.search import COVERAGE_FLOOR, COVERAGE_FULL, LEXICAL_WEIGHT_MAX, Filters, Index, lexical_weight
 from index.statements import StatementTable
@@ -54,7 +55,8 @@ def make_index(documents: list[Document]) -> Index:
     vectors = VectorIndex(embedder.embed_passages(texts), 64)
     statements = [s for document in documents for s in document_statements(document)]
     table = StatementTable(statements, embedder.embed_passages([s.embedding_text() for s in statements]))
-    return Index(documents, vectors, LexicalIndex.build(texts), lambda: embedder, statements=table)
+    engine = EmbeddedEngine.of(documents, vectors, LexicalIndex.build(texts))
+    return Index(documents, engine, lambda: embedder, statements=table)
 
 
 @pytest.fixture
@@ -181,7 +183,7 @@ def test_score_moments_equal_the_mean_and_spread_of_every_rows_score(rows: int) 
 def test_parts_disagreeing_in_size_are_rejected() -> None:
     document = make_document("a", ["Et afsnit."])
     with pytest.raises(ValueError, match="disagree"):
-        Index([document], VectorIndex(np.zeros((2, 64)), 64), LexicalIndex.build(["Et afsnit."]), HashEmbedder)
+        EmbeddedEngine.of([document], VectorIndex(np.zeros((2, 64)), 64), LexicalIndex.build(["Et afsnit."]))
 
 
 @pytest.fixture

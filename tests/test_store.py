@@ -12,6 +12,7 @@ from index.embed import HashEmbedder
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.serialize import FORMAT_VERSION, document_from_dict, document_to_dict
 from index.store import build_index, load_index, update_index
+from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document, Section
 from ingest.errors import UnsupportedFormatError
 from ingest.pipeline import SUPPORTED_EXTENSIONS
@@ -247,6 +248,31 @@ def test_incompatible_index_names_both_values_and_the_fix(
 )
 def test_damaged_index_is_reported_as_corrupt(corpus: Path, tmp_path: Path, damage: Callable[[Path], object]) -> None:
     update(corpus, tmp_path / "index", CountingEmbedder())
+    damage(tmp_path / "index")
+    with pytest.raises(IndexCorruptError, match="aftaler ingest --rebuild"):
+        load_index(tmp_path / "index", HashEmbedder())
+
+
+def test_index_past_the_approximate_size_stores_and_searches_an_hnsw_graph(corpus: Path, tmp_path: Path) -> None:
+    update(corpus, tmp_path / "exact", CountingEmbedder())
+    update(corpus, tmp_path / "graph", CountingEmbedder(), ann_from=2)
+    exact, graph = load_index(tmp_path / "exact", HashEmbedder()), load_index(tmp_path / "graph", HashEmbedder())
+    assert (tmp_path / "graph" / "vectors.hnsw").is_file() and not (tmp_path / "exact" / "vectors.hnsw").exists()
+    # Five rows: the graph finds every one, so the ranking equals exact search.
+    assert [h.id for h in graph.search("sygefravær", top_k=5)] == [h.id for h in exact.search("sygefravær", top_k=5)]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / "vectors.hnsw").write_bytes(b"not a graph"),
+        lambda folder: VectorIndex(np.ones((2, 64)), 64).save_graph(folder / "vectors.hnsw"),  # 2 rows, not 5
+    ],
+)
+def test_damaged_or_mismatched_graph_is_reported_as_corrupt(
+    corpus: Path, tmp_path: Path, damage: Callable[[Path], object]
+) -> None:
+    update(corpus, tmp_path / "index", CountingEmbedder(), ann_from=2)
     damage(tmp_path / "index")
     with pytest.raises(IndexCorruptError, match="aftaler ingest --rebuild"):
         load_index(tmp_path / "index", HashEmbedder())

@@ -1,0 +1,144 @@
+"""An index published to Milvus, so API replicas hold no files: the rows in the engine, and beside them the
+documents, statements, extras and manifest as blobs.
+
+`aftaler ingest` still builds the index folder first (it is the ingest's own working copy: an unchanged file is
+never parsed or embedded again) and then publishes what changed: documents whose manifest entry differs are
+upserted, documents gone from the folder are deleted, and the manifest is written last, so a replica that reloads
+on a new manifest finds every document it lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.embed import Embedder
+from index.engine import engine_rows
+from index.errors import IndexCorruptError, IndexMissingError
+from index.milvus import MilvusEngine
+from index.milvus_blobs import array_text, text_array
+from index.search import Index
+from index.serialize import (
+    StoredDocument,
+    check_manifest,
+    document_from_dict,
+    document_to_dict,
+)
+from index.statements import StatementTable, statement_from_dict, statement_to_dict
+
+MANIFEST = "manifest"
+# The manifest fields that, when changed, make every published document stale.
+_GLOBAL = ("format_version", "model", "dimension", "chunking_version", "statements_version", "extras_version")
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    upserted: int
+    deleted: int
+    unchanged: int
+
+
+def _fingerprint(manifest: dict[str, Any], entry: dict[str, Any]) -> str:
+    payload = json.dumps([{k: manifest.get(k) for k in _GLOBAL}, entry], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _document_blob(s: StoredDocument) -> str:
+    return json.dumps(
+        {
+            "path": s.path,
+            "content_hash": s.content_hash,
+            "document": document_to_dict(s.document),
+            "extras": s.extras,
+            "statements": [statement_to_dict(t) for t in s.statements or ()],
+            "statement_vectors": array_text(np.asarray(s.statement_vectors, np.float32)),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _stored(text: str) -> StoredDocument:
+    data = json.loads(text)
+    document = document_from_dict(data["document"])
+    statements = tuple(statement_from_dict(t, document.text) for t in data["statements"])
+    return StoredDocument(
+        data["path"],
+        data["content_hash"],
+        document,
+        None,
+        data["extras"],
+        statements,
+        text_array(data["statement_vectors"]),
+    )
+
+
+def read_published_manifest(engine: MilvusEngine) -> dict[str, Any] | None:
+    text = engine.blobs.get(MANIFEST)
+    return None if text is None else json.loads(text)
+
+
+def manifest_version(engine: MilvusEngine) -> str | None:
+    """Changes whenever a new manifest is published: what a replica polls to know it should reload."""
+    header = engine.blobs.header(MANIFEST)
+    return None if header is None else str(header["version"])
+
+
+def publish(engine: MilvusEngine, stored: list[StoredDocument], manifest: dict[str, Any]) -> PublishReport:
+    """Makes the engine hold exactly `stored` (a complete index folder's documents, with vectors)."""
+    old = read_published_manifest(engine) or {}
+    old_prints: dict[str, str] = old.get("published", {})
+    prints = {s.document.id: _fingerprint(manifest, s.manifest_entry()) for s in stored}
+    upserted = 0
+    for s in stored:
+        if old_prints.get(s.document.id) == prints[s.document.id]:
+            continue
+        engine.upsert(s.document.id, engine_rows(s.document), np.asarray(s.vectors))
+        engine.blobs.put(f"document/{s.document.id}", _document_blob(s))
+        upserted += 1
+    gone = [document_id for document_id in old_prints if document_id not in prints]
+    for document_id in gone:
+        engine.delete(document_id)
+        engine.blobs.delete(f"document/{document_id}")
+    if upserted or gone or old.get("documents") != manifest.get("documents"):
+        entries = [s.manifest_entry() for s in stored]
+        engine.blobs.put(MANIFEST, json.dumps({**manifest, "documents": entries, "published": prints}))
+    return PublishReport(upserted, len(gone), len(stored) - upserted)
+
+
+def load_published(
+    engine: MilvusEngine,
+    embedder: Callable[[], Embedder],
+    where: str,
+    chunking_version: str | None,
+    model_name: str | None,
+) -> Index:
+    """The index published in the engine. Raises IndexMissingError, IndexIncompatibleError or IndexCorruptError."""
+    manifest = read_published_manifest(engine)
+    if manifest is None:
+        raise IndexMissingError(f"No index in {where}: run `aftaler ingest` to build and publish it.")
+    check_manifest(manifest, where, chunking_version, model_name)  # type: ignore[arg-type]
+    try:
+        stored = []
+        for entry in manifest["documents"]:
+            text = engine.blobs.get(f"document/{entry['id']}")
+            if text is None:
+                raise ValueError(f"document {entry['id']!r} is listed but not stored")
+            stored.append(_stored(text))
+    except (ValueError, KeyError, TypeError) as error:
+        raise IndexCorruptError(f"Index in {where} is damaged ({error}): run `aftaler ingest --rebuild`.") from error
+    dimension = int(manifest["dimension"])
+    extras: dict[str, list[dict[str, Any]]] = {}
+    for s in stored:
+        for name, records in (s.extras or {}).items():
+            extras.setdefault(name, []).extend(records)
+    matrices = [s.statement_vectors for s in stored if s.statement_vectors is not None and len(s.statement_vectors)]
+    statements = StatementTable(
+        [t for s in stored for t in s.statements or ()],
+        np.concatenate(matrices) if matrices else np.zeros((0, dimension), np.float32),
+    )
+    return Index([s.document for s in stored], engine, embedder, extras, manifest, statements)
