@@ -13,7 +13,7 @@ questions standard scores gave recall@5 0.939 -> 0.959, MRR 0.858 -> 0.883 (benc
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -93,11 +93,38 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class _Scored:
+class Scored:
     id: str
     score: float
     dense: float
     lexical: float
+
+
+def hybrid(
+    engine: SearchEngine,
+    query_vector: np.ndarray,
+    tokens: list[str],
+    where: Where,
+    candidates: int,
+    order: Mapping[str, int],
+) -> list[Scored]:
+    """The union of the best dense and the best BM25 candidates, each re-scored on both sides and fused.
+    `order` gives each row the caller knows its position (ties keep it); rows it lacks are left out: a shared
+    engine may already hold rows of documents this replica has not loaded yet."""
+    dense_ranked = engine.dense(query_vector, candidates, where)
+    lexical_ranked = engine.lexical(tokens, candidates, where)
+    pool = sorted({i for i in (*dense_ranked.ids, *lexical_ranked.ids) if i in order}, key=order.__getitem__)
+    if not pool:
+        return []
+    dense, lexical = engine.rescore(query_vector, tokens, pool)
+    weight = lexical_weight(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
+    dense_z = _standard(dense, *engine.dense_moments(query_vector))
+    # With no lexical say, its spread is not needed (for a remote engine it costs a query).
+    lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if weight else np.zeros_like(lexical)
+    fused = (1.0 - weight) * dense_z + weight * lexical_z
+    # Ties (e.g. duplicated boilerplate) resolve by chunk order so results are deterministic.
+    ranked = sorted(range(len(pool)), key=lambda i: (-fused[i], order[pool[i]]))
+    return [Scored(pool[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in ranked]
 
 
 def _standard(values: np.ndarray, mean: float, std: float) -> np.ndarray:
@@ -190,30 +217,13 @@ class Index:
             return Where(None, section_kind or None)
         return Where(frozenset(d.id for d in self.documents.values() if filters.matches(d)), section_kind or None)
 
-    def _rank(self, query: str, where: Where, candidates: int) -> list[_Scored]:
+    def _rank(self, query: str, where: Where, candidates: int) -> list[Scored]:
         if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
             return []
-        engine = self.engine
         query_vector = self._embedder().embed_query(query)
-        tokens = tokenize(query)
-        dense_ranked = engine.dense(query_vector, candidates, where)
-        lexical_ranked = engine.lexical(tokens, candidates, where)
-        # A shared engine may already hold rows of documents this replica has not loaded yet: those wait.
-        found = {i for i in (*dense_ranked.ids, *lexical_ranked.ids) if i in self._row_of}
-        pool = sorted(found, key=self._row_of.__getitem__)
-        if not pool:
-            return []
-        dense, lexical = engine.rescore(query_vector, tokens, pool)
-        weight = lexical_weight(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
-        dense_z = _standard(dense, *engine.dense_moments(query_vector))
-        # With no lexical say, its spread is not needed (for a remote engine it costs a query).
-        lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if weight else np.zeros_like(lexical)
-        fused = (1.0 - weight) * dense_z + weight * lexical_z
-        # Ties (e.g. duplicated boilerplate) resolve by chunk order so results are deterministic.
-        order = sorted(range(len(pool)), key=lambda i: (-fused[i], self._row_of[pool[i]]))
-        return [_Scored(pool[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+        return hybrid(self.engine, query_vector, tokenize(query), where, candidates, self._row_of)
 
-    def _hit(self, item: _Scored) -> Hit:
+    def _hit(self, item: Scored) -> Hit:
         chunk = self._chunks[self._row_of[item.id]]
         document = self.documents[chunk.document_id]
         return Hit(

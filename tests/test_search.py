@@ -237,3 +237,15 @@ def test_documents_sharing_a_title_are_cited_with_their_file_name() -> None:
     index = make_index([first, second, other])
     titles = {hit.document_id: hit.document_title for hit in index.search("borgere tilsynet", top_k=3)}
     assert titles == {"a": "Aftale a – a.txt", "b": "Aftale a – b.txt", "c": "Aftale c"}
+
+
+def test_rows_taken_from_a_vector_index_stay_valid_after_the_index_is_gone() -> None:
+    import gc
+
+    from index.vectors import normalise
+
+    source = np.random.default_rng(3).normal(size=(500, 32)).astype(np.float32)
+    rows = VectorIndex(source, 32).vectors  # a view of the rows FAISS holds; the VectorIndex is dropped at once
+    gc.collect()
+    _ = [np.ones((500, 32)) for _ in range(20)]  # memory a freed index would hand to these
+    assert np.allclose(rows, normalise(source))
