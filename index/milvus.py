@@ -66,7 +66,7 @@ def connect(uri: str, token: str = "") -> Any:
         with warnings.catch_warnings():
             # milvus-lite 2.5.1 imports pkg_resources, which warns on every start; nothing for a user to act on.
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-            return MilvusClient(uri=uri, token=token)
+            return _Guarded(MilvusClient(uri=uri, token=token), uri)
     except Exception as error:  # pymilvus raises several unrelated types for "cannot connect"
         hint = (
             "a milvus-lite file is open in one process only: stop the other process (aftaler serve?) or use a "
@@ -75,6 +75,30 @@ def connect(uri: str, token: str = "") -> Any:
             else "check that the server runs and AFTALER_MILVUS_TOKEN"
         )
         raise SearchEngineUnavailableError(f"Cannot open Milvus at {uri} ({error}): {hint}.") from error
+
+
+class _Guarded:
+    """The client, with Milvus's own errors (server gone, timeouts) turned into SearchEngineUnavailableError, which
+    the API answers with 503 and the CLI with its message, instead of a 500."""
+
+    def __init__(self, client: Any, uri: str) -> None:
+        self._client = client
+        self._uri = uri
+
+    def __getattr__(self, name: str) -> Any:
+        from pymilvus.exceptions import MilvusException
+
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attribute(*args, **kwargs)
+            except MilvusException as error:
+                raise SearchEngineUnavailableError(f"Milvus at {self._uri} failed ({error}); try again.") from error
+
+        return guarded
 
 
 class _Statistics:

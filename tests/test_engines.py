@@ -193,3 +193,15 @@ def test_a_milvus_lite_file_open_in_another_process_is_a_clear_error(tmp_path: P
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_milvus_that_went_away_is_a_clear_unavailable_error(tmp_path: Path) -> None:
+    from milvus_lite.server_manager import server_manager_instance
+
+    from index.errors import SearchEngineUnavailableError
+
+    path = str(tmp_path / "gone.db")
+    engine = milvus(connect(path), "gone", corpus())
+    server_manager_instance.release_server(path)  # the engine process stops, as a server going down would
+    with pytest.raises(SearchEngineUnavailableError, match="gone.db failed"):
+        engine.dense(EMBEDDER.embed_query("trivsel"), 5, Where())
