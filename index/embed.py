@@ -57,6 +57,53 @@ def embed_in_batches(
     return rows
 
 
+# Below this many texts a helper process costs more (start, model load: ~5 s) than it saves.
+PARALLEL_FROM = 1_000
+
+
+def embed_everywhere(
+    embedder: Embedder,
+    texts: list[str],
+    batch_size: int,
+    on_progress: Callable[[int], None],
+    processes: int,
+    parallel_from: int = PARALLEL_FROM,
+) -> np.ndarray:
+    """The passage vectors of `texts` (rows in their order), embedded in `processes` processes at once: this one
+    and helpers that load the same model with one torch thread each. A second torch thread in one process
+    stalls on these machines; a second process runs at full speed. Embedders without a `recipe` to load them
+    elsewhere (the test fakes) embed here alone."""
+    recipe = getattr(embedder, "recipe", None)
+    if processes <= 1 or recipe is None or len(texts) < parallel_from:
+        rows = embed_in_batches(embedder.embed_passages, texts, batch_size, on_progress)
+        return np.stack(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
+    import multiprocessing
+
+    order = sorted(range(len(texts)), key=lambda n: len(texts[n]))  # batches of like length: see embed_in_batches
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    shares = [batches[k::processes] for k in range(processes)]  # dealt in turn: every share gets long and short
+    vectors = np.zeros((len(texts), embedder.dimension), np.float32)
+    # "spawn": a forked copy of a process that already runs torch can deadlock in its thread pools.
+    with multiprocessing.get_context("spawn").Pool(processes - 1) as pool:
+        helpers = [
+            pool.apply_async(_embed_share, (recipe, [[texts[n] for n in batch] for batch in share], batch_size))
+            for share in shares[1:]
+        ]
+        for count, batch in enumerate(shares[0]):
+            on_progress(min(len(texts), count * batch_size * processes))  # the helpers go at this one's pace
+            vectors[batch] = embedder.embed_passages([texts[n] for n in batch], batch_size)
+        for share, helper in zip(shares[1:], helpers, strict=True):
+            for batch, rows in zip(share, helper.get(), strict=True):
+                vectors[batch] = rows
+    return vectors
+
+
+def _embed_share(recipe: dict, batches: list[list[str]], batch_size: int) -> list[np.ndarray]:
+    """Runs in a helper process: the model loaded from the recipe, each batch embedded."""
+    embedder = SentenceTransformerEmbedder(**recipe)
+    return [embedder.embed_passages(batch, batch_size) for batch in batches]
+
+
 def _is_e5(model: str) -> bool:
     return "e5" in model.lower()
 
@@ -80,6 +127,14 @@ class SentenceTransformerEmbedder:
         import torch
 
         torch.set_num_threads(threads or DEFAULT_THREADS)
+        # What a helper process needs to load the same model (embed_everywhere).
+        self.recipe = {
+            "model": model,
+            "cache_dir": cache_dir,
+            "threads": threads,
+            "query_prefix": query_prefix,
+            "passage_prefix": passage_prefix,
+        }
         self.name = model
         # e5 models were trained with these prefixes; other models get none unless asked.
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if _is_e5(model) else "")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.embed import Embedder, embed_in_batches
+from index.embed import Embedder, embed_everywhere
 from index.embedded import EmbeddedEngine
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.lexical import TOKENIZER_VERSION
@@ -191,6 +191,7 @@ def update_index(
     extras_version: str = "",
     calibration: str = "",
     ann_from: int = 0,
+    processes: int = 1,
 ) -> BuildReport:
     """Brings index_dir in line with corpus_dir, re-reading and re-embedding only new and changed files.
 
@@ -275,6 +276,7 @@ def update_index(
         extras_version,
         calibration,
         ann_from,
+        processes,
     )
     return BuildReport(
         len(fresh) - changed,
@@ -333,6 +335,7 @@ def _commit(
     extras_version: str = "",
     calibration: str = "",
     ann_from: int = 0,
+    processes: int = 1,
 ) -> tuple[int, int]:
     """Derives and embeds what lacks vectors, writes a complete folder next to index_dir and swaps it in.
     Returns the numbers of chunks and statements embedded."""
@@ -349,23 +352,25 @@ def _commit(
         if dimension != embedder.dimension:  # same model name, other output size: nothing old is reusable
             stored = [replace(s, vectors=None, statement_vectors=None) for s in stored]
             dimension = embedder.dimension
-    embedded, total = 0, sum(len(s.document.chunks) for s in stored if s.vectors is None)
-    total += sum(len(s.statements or ()) for s in stored if s.statement_vectors is None)
-    chunks_embedded = statements_embedded = 0
-    with_vectors: list[StoredDocument] = []
-    for s in stored:
+    # Everything lacking vectors is embedded in one pass (all processes busy until the end), each distinct
+    # text once: running headers, boilerplate and repeated table rows are the same sentence many times over.
+    wanted: list[tuple[int, str, list[str]]] = []
+    for n, s in enumerate(stored):
         if s.vectors is None:
-            texts = [chunk.embedding_text() for chunk in s.document.chunks]
-            s = replace(s, vectors=_embed(lazy.get(), texts, dimension, embedded, total, notify))
-            embedded += len(texts)
-            chunks_embedded += len(texts)
+            wanted.append((n, "vectors", [chunk.embedding_text() for chunk in s.document.chunks]))
         if s.statement_vectors is None:
-            texts = [statement.embedding_text() for statement in s.statements or ()]
-            s = replace(s, statement_vectors=_embed(lazy.get(), texts, dimension, embedded, total, notify))
-            embedded += len(texts)
-            statements_embedded += len(texts)
-        with_vectors.append(s)
-    notify("embed", embedded, total)
+            wanted.append((n, "statement_vectors", [t.embedding_text() for t in s.statements or ()]))
+    distinct = list(dict.fromkeys(text for _, _, texts in wanted for text in texts))
+    matrix = _embed(lazy.get(), distinct, dimension, notify, processes) if distinct else None
+    row_of = {text: row for row, text in enumerate(distinct)}
+    with_vectors = list(stored)
+    for n, field_name, texts in wanted:
+        rows = np.asarray([row_of[text] for text in texts], dtype=np.int64)
+        block = matrix[rows] if matrix is not None else np.zeros((0, dimension), np.float32)
+        with_vectors[n] = replace(with_vectors[n], **{field_name: block})
+    chunks_embedded = sum(len(texts) for _, name, texts in wanted if name == "vectors")
+    statements_embedded = sum(len(texts) for _, name, texts in wanted if name == "statement_vectors")
+    notify("embed", len(distinct), len(distinct))
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": lazy.name,
@@ -388,9 +393,8 @@ def _commit(
     return chunks_embedded, statements_embedded
 
 
-def _embed(embedder: Embedder, texts: list[str], dimension: int, done: int, total: int, notify: Progress) -> np.ndarray:
-    rows = embed_in_batches(embedder.embed_passages, texts, EMBED_BATCH, lambda n: notify("embed", done + n, total))
-    vectors = np.stack(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
+def _embed(embedder: Embedder, texts: list[str], dimension: int, notify: Progress, processes: int) -> np.ndarray:
+    vectors = embed_everywhere(embedder, texts, EMBED_BATCH, lambda n: notify("embed", n, len(texts)), processes)
     if vectors.shape != (len(texts), dimension):
         raise ValueError(f"embedder returned shape {vectors.shape} for {len(texts)} texts of dimension {dimension}")
     return vectors

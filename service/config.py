@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     search_backend: Literal["embedded", "milvus"] = "embedded"
     milvus_uri: str = ""
     milvus_token: str = ""
+    # Processes embedding at ingest (this one and helpers, each with one torch thread and its own model copy,
+    # ~0.5 GB). Unset: one per core, at most 4.
+    ingest_processes_override: int | None = Field(default=None, ge=1, le=64, alias="AFTALER_INGEST_PROCESSES")
     # Chunks from which the embedded engine also stores an HNSW graph and searches it (0: exact at any size).
     ann_from: int = Field(default=200_000, ge=0)
     milvus_prefix: str = Field(default="aftaler", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,60}$")
@@ -66,6 +69,10 @@ class Settings(BaseSettings):
     @property
     def milvus_target(self) -> str:
         return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def ingest_processes(self) -> int:
+        return self.ingest_processes_override or max(1, min(os.cpu_count() or 1, 4))
 
     @property
     def workers(self) -> int:

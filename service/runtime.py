@@ -74,6 +74,7 @@ class Runtime:
             rebuild=rebuild,
             calibration=calibration_name(self.settings.model),
             ann_from=self.settings.ann_from,
+            processes=self.settings.ingest_processes,
         )
         if self.settings.search_backend == "milvus":
             report = replace(report, published=self.publish())

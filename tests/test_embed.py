@@ -253,3 +253,15 @@ def test_batches_group_texts_of_similar_length_and_rows_keep_the_input_order():
     assert [len(batch[-1]) for batch in batches] == [2, 40, 50]
     assert [(int(r[0]), chr(int(r[1]))) for r in rows] == [(len(t), t[0]) for t in texts]
     assert progress == [0, 2, 4]
+
+
+def test_embedding_in_two_processes_gives_the_vectors_of_one(embedder) -> None:
+    from index.embed import embed_everywhere
+
+    texts = [f"Sygefraværet på enhed {n} skal i {2020 + n % 7} være højst {n % 9},{n % 10} %." for n in range(70)]
+    texts += ["Borgerne oplever trivsel.", "Kort.", "En noget længere sætning om ventetid og visitation " * 5]
+    progress: list[int] = []
+    both = embed_everywhere(embedder, texts, 8, progress.append, processes=2, parallel_from=1)
+    alone = embedder.embed_passages(texts)
+    assert np.allclose(both, alone, atol=1e-5)
+    assert progress == sorted(progress) and 0 < max(progress) <= len(texts)
