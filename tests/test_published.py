@@ -13,19 +13,14 @@ from index.milvus import MilvusEngine, connect
 from index.published import load_published, manifest_version, publish
 from index.serialize import read_folder, read_manifest
 from index.store import load_index
-from tests.test_store import CHUNKING, CountingEmbedder, update
+from tests.test_store import CHUNKING, CountingEmbedder, update, write_corpus
 
 pytest.importorskip("milvus_lite")
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "alpha.txt").write_text("Sygefravær skal ned til 4,5 %.\n\nTrivsel måles årligt.", encoding="utf-8")
-    (folder / "beta.txt").write_text("Budgettet er 13.4 mio. kr.", encoding="utf-8")
-    (folder / "gamma.txt").write_text("Borgerne har medindflydelse.\n\nPersonalet uddannes.", encoding="utf-8")
-    return folder
+    return write_corpus(tmp_path / "corpus")
 
 
 @pytest.fixture

@@ -78,7 +78,11 @@ class CountingIngest:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
+    return write_corpus(tmp_path / "corpus")
+
+
+def write_corpus(folder: Path) -> Path:
+    """Three small agreements and a hidden file that must be ignored."""
     folder.mkdir()
     (folder / "alpha.txt").write_text("Sygefravær skal ned til 4,5 %.\n\nTrivsel måles årligt.", encoding="utf-8")
     (folder / "beta.txt").write_text("Budgettet er 13.4 mio. kr.", encoding="utf-8")
