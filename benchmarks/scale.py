@@ -192,6 +192,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--milvus-max", type=int, default=100_000, help="largest size built in milvus-lite")
+    parser.add_argument("--engines", nargs="+", default=["embedded", "hnsw", "milvus"])
+    parser.add_argument("--reference", type=Path, help="folder with exact-SIZE.json of an earlier run's exact hybrid")
     parser.add_argument("--json", type=Path, dest="json_path")
     parser.add_argument("--one", nargs=5, metavar=("ENGINE", "SIZE", "QUERIES", "GRAPH", "REFERENCE"))
     args = parser.parse_args()
@@ -204,10 +206,9 @@ def main() -> int:
     embed_queries(queries)
     results = []
     for size in args.sizes:
-        reference = work / f"exact-{size}.json"
-        plans = [("embedded", "0"), ("embedded", "1")]
-        if size <= args.milvus_max:
-            plans.append(("milvus", "0"))
+        reference = (args.reference or work) / f"exact-{size}.json"
+        named = {"embedded": ("embedded", "0"), "hnsw": ("embedded", "1"), "milvus": ("milvus", "0")}
+        plans = [named[e] for e in args.engines if e != "milvus" or size <= args.milvus_max]
         for engine_name, graph in plans:
             command = [sys.executable, __file__, "--one", engine_name, str(size), str(queries), graph, str(reference)]
             done = subprocess.run(command, capture_output=True, text=True, check=False)

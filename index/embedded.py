@@ -86,6 +86,9 @@ class EmbeddedEngine:
         rows = rows[every[rows] > 0]
         return self._ranked(rows, every[rows])
 
+    def candidates(self, query: np.ndarray, tokens: list[str], k: int, where: Where) -> tuple[Ranked, Ranked]:
+        return self.dense(query, k, where), self.lexical(tokens, k, where)
+
     def rescore(self, query: np.ndarray, tokens: list[str], ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         rows = np.asarray([self._row_of[i] for i in ids], dtype=np.int64)
         return self._vectors.scores_for(query, rows), self._lexical_all(tokens)[rows]

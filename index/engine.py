@@ -69,6 +69,10 @@ class SearchEngine(Protocol):
     def lexical(self, tokens: list[str], k: int, where: Where) -> Ranked:
         """The k rows of highest BM25 score for the analysed query `tokens`, only rows scoring above 0."""
 
+    def candidates(self, query: np.ndarray, tokens: list[str], k: int, where: Where) -> tuple[Ranked, Ranked]:
+        """`dense(query, k, where)` and `lexical(tokens, k, where)`: what hybrid search starts from. One call, so
+        an engine behind a network can ask both at once."""
+
     def rescore(self, query: np.ndarray, tokens: list[str], ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Cosine and BM25 score of each given row (0 BM25 when no query term occurs in it)."""
 

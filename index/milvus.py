@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from index.vectors import normalise
 # Milvus caps a search at 16,384 results: BM25 moments are exact while a query matches at most this many rows.
 MOMENT_ROWS = 16_384
 _STATISTICS = "statistics/chunks"
+# Requests to Milvus made side by side (a dense and a BM25 search of one query).
+_ASK = ThreadPoolExecutor(max_workers=8, thread_name_prefix="milvus")
 # BM25 as bm25s computes it (Lucene's k1 and b), so the two engines score alike.
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 
@@ -255,6 +258,18 @@ class MilvusEngine:
         ranked = self._search(self._query_text(tokens), "sparse", k, self._filter(where))
         keep = ranked.scores > 0
         return Ranked([i for i, kept in zip(ranked.ids, keep, strict=True) if kept], ranked.scores[keep])
+
+    def candidates(self, query: np.ndarray, tokens: list[str], k: int, where: Where) -> tuple[Ranked, Ranked]:
+        # Both searches at once (gRPC calls wait, they do not compute here). Unfiltered, the lexical candidates are
+        # the head of the search for every matching row, which the BM25 moments and the re-scoring need anyway.
+        dense = _ASK.submit(self.dense, query, k, where)
+        if where.empty and tokens:
+            matches = self._matches(tokens)
+            best = sorted(matches.items(), key=lambda item: (-item[1], item[0]))[:k]
+            lexical = Ranked([i for i, _ in best], np.asarray([score for _, score in best], np.float32))
+        else:
+            lexical = self.lexical(tokens, k, where)
+        return dense.result(), lexical
 
     def _matches(self, tokens: list[str]) -> dict[str, float]:
         """BM25 score of every row that matches the query (the best MOMENT_ROWS when more match)."""

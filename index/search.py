@@ -111,8 +111,7 @@ def hybrid(
     """The union of the best dense and the best BM25 candidates, each re-scored on both sides and fused.
     `order` gives each row the caller knows its position (ties keep it); rows it lacks are left out: a shared
     engine may already hold rows of documents this replica has not loaded yet."""
-    dense_ranked = engine.dense(query_vector, candidates, where)
-    lexical_ranked = engine.lexical(tokens, candidates, where)
+    dense_ranked, lexical_ranked = engine.candidates(query_vector, tokens, candidates, where)
     pool = sorted({i for i in (*dense_ranked.ids, *lexical_ranked.ids) if i in order}, key=order.__getitem__)
     if not pool:
         return []
