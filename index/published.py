@@ -94,16 +94,17 @@ def publish(engine: MilvusEngine, stored: list[StoredDocument], manifest: dict[s
     old_prints: dict[str, str] = old.get("published", {})
     prints = {s.document.id: _fingerprint(manifest, s.manifest_entry()) for s in stored}
     upserted = 0
-    for s in stored:
-        if old_prints.get(s.document.id) == prints[s.document.id]:
-            continue
-        engine.upsert(s.document.id, engine_rows(s.document), np.asarray(s.vectors))
-        engine.blobs.put(f"document/{s.document.id}", _document_blob(s))
-        upserted += 1
     gone = [document_id for document_id in old_prints if document_id not in prints]
-    for document_id in gone:
-        engine.delete(document_id)
-        engine.blobs.delete(f"document/{document_id}")
+    with engine.deferred():
+        for s in stored:
+            if old_prints.get(s.document.id) == prints[s.document.id]:
+                continue
+            engine.upsert(s.document.id, engine_rows(s.document), np.asarray(s.vectors))
+            engine.blobs.put(f"document/{s.document.id}", _document_blob(s))
+            upserted += 1
+        for document_id in gone:
+            engine.delete(document_id)
+            engine.blobs.delete(f"document/{document_id}")
     if upserted or gone or old.get("documents") != manifest.get("documents"):
         entries = [s.manifest_entry() for s in stored]
         engine.blobs.put(MANIFEST, json.dumps({**manifest, "documents": entries, "published": prints}))

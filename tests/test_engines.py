@@ -142,19 +142,24 @@ def test_delete_removes_a_documents_rows_and_its_terms(make_engine) -> None:
     assert engine.coverage(tokenize("budgettet")) == 0.0
 
 
+@pytest.fixture(scope="module")
+def both(milvus_client: object) -> tuple[EmbeddedEngine, MilvusEngine]:
+    """The same documents in both engines, built once for the parity tests."""
+    return embedded(corpus()), milvus(milvus_client, "parity", corpus())
+
+
 @pytest.mark.parametrize("query", QUERIES)
-def test_milvus_ranks_as_the_embedded_engine(query: str, milvus_client: object) -> None:
+def test_milvus_ranks_as_the_embedded_engine(query: str, both) -> None:
     documents = corpus()
-    reference = index_over(embedded(documents), documents).search(query, top_k=8)
-    found = index_over(milvus(milvus_client, "parity", documents), documents).search(query, top_k=8)
+    reference = index_over(both[0], documents).search(query, top_k=8)
+    found = index_over(both[1], documents).search(query, top_k=8)
     assert [h.id for h in found] == [h.id for h in reference]
     assert [h.score for h in found] == pytest.approx([h.score for h in reference], abs=1e-4)
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_milvus_score_moments_equal_the_embedded_ones(query: str, milvus_client: object) -> None:
-    documents = corpus()
-    reference, engine = embedded(documents), milvus(milvus_client, "moments", documents)
+def test_milvus_score_moments_equal_the_embedded_ones(query: str, both) -> None:
+    reference, engine = both
     vector, tokens = EMBEDDER.embed_query(query), tokenize(query)
     assert engine.dense_moments(vector) == pytest.approx(reference.dense_moments(vector), abs=1e-5)
     assert engine.lexical_moments(tokens) == pytest.approx(reference.lexical_moments(tokens), rel=1e-3, abs=1e-6)
