@@ -59,7 +59,9 @@ class Settings(BaseSettings):
     # ~0.5 GB). Unset: one per core, at most 4.
     ingest_processes_override: int | None = Field(default=None, ge=1, le=64, alias="AFTALER_INGEST_PROCESSES")
     # Chunks from which the embedded engine also stores an HNSW graph and searches it (0: exact at any size).
-    ann_from: int = Field(default=200_000, ge=0)
+    # Exact search stays within ~100 ms up to 1M chunks (benchmarks/scale.py), and HNSW loses recall on
+    # near-duplicate rows, so the graph starts late.
+    ann_from: int = Field(default=2_000_000, ge=0)
     milvus_prefix: str = Field(default="aftaler", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,60}$")
 
     @property

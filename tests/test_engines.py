@@ -210,3 +210,20 @@ def test_a_milvus_that_went_away_is_a_clear_unavailable_error(tmp_path: Path) ->
     server_manager_instance.release_server(path)  # the engine process stops, as a server going down would
     with pytest.raises(SearchEngineUnavailableError, match="gone.db failed"):
         engine.dense(EMBEDDER.embed_query("trivsel"), 5, Where())
+
+
+def test_bm25_moments_past_the_fetched_matches_are_estimated_closer_than_dropped(
+    both, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.milvus
+
+    reference, engine = both
+    tokens = tokenize("sygefravær trivsel borgerne medarbejderne")
+    exact_mean, _ = reference.lexical_moments(tokens)
+    monkeypatch.setattr(index.milvus, "MOMENT_ROWS", 2)  # as if the query matched more rows than are fetched
+    engine.refresh()
+    estimated_mean, _ = engine.lexical_moments(tokens)
+    fetched = sorted(engine._matches(tokens).values(), reverse=True)
+    dropped_mean = sum(fetched) / len(engine)
+    engine.refresh()
+    assert abs(estimated_mean - exact_mean) < abs(dropped_mean - exact_mean)
