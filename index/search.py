@@ -90,6 +90,7 @@ class Hit:
     table_header: str
     dense_score: float  # raw cosine similarity: comparable across queries, the one to threshold on
     lexical_score: float  # raw BM25 score (0 when no query term occurs in the chunk)
+    ocr: bool = False  # the passage lies on a page read by OCR (a scan): its wording may hold OCR errors
 
 
 @dataclass(frozen=True)
@@ -245,4 +246,6 @@ class Index:
             table_header=chunk.table_header,
             dense_score=item.dense,
             lexical_score=item.lexical,
+            ocr=chunk.page is not None
+            and any(chunk.page <= page <= (chunk.page_end or chunk.page) for page in document.ocr_pages),
         )

@@ -47,6 +47,7 @@ def document_to_dict(document: Document) -> dict[str, Any]:
         "doc_type": document.doc_type,
         "content_hash": document.content_hash,
         "page_starts": list(document.page_starts),
+        "ocr_pages": list(document.ocr_pages),
         "text": document.text,
         "sections": [
             {
@@ -107,6 +108,7 @@ def document_from_dict(data: dict[str, Any]) -> Document:
         content_hash=data["content_hash"],
         page_starts=tuple(data.get("page_starts", ())),
         sections=sections,
+        ocr_pages=tuple(data.get("ocr_pages", ())),
     )
 
 

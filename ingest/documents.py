@@ -19,6 +19,7 @@ class RawDocument:
     pages: tuple[str, ...]  # one entry per page; a single entry when the format has no pages
     has_pages: bool
     title: str = ""  # the file's own title (property or large type on the first page), "" when it has none
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages read by OCR (scanned, no text layer)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Document:
     content_hash: str  # sha256 of the source file's bytes
     page_starts: tuple[int, ...] = ()  # offset in `text` where each page begins; empty without pages
     sections: tuple[Section, ...] = field(default=())
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR: quotes from them may hold OCR errors
 
     @property
     def pages(self) -> int | None:
@@ -98,6 +100,7 @@ class Document:
             "doc_type": self.doc_type,
             "path": self.path,
             "pages": self.pages,
+            "ocr_pages": list(self.ocr_pages),
         }
 
     def to_json(self) -> dict:

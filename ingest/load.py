@@ -30,6 +30,7 @@ from ingest.errors import (
     IngestError,
     UnsupportedFormatError,
 )
+from ingest.ocr import ocr_pages, unavailable
 from ingest.pages import normalise_page
 from ingest.titles import pdf_title
 
@@ -56,8 +57,10 @@ def load_file(path: Path) -> RawDocument:
         raise CorruptDocumentError(f"{path}: not a readable file; check the path")
     if path.stat().st_size == 0:
         raise EmptyDocumentError(f"{path}: the file is empty; add a file with text")
+    ocr: tuple[int, ...] = ()
     if fmt == "pdf":
-        pages = list(extract_pdf(path).pages)
+        extraction = extract_pdf(path)
+        pages, ocr = list(extraction.pages), extraction.ocr_pages
     elif fmt == "docx":
         pages = [_docx_text(path)]
     elif fmt == "html":
@@ -66,10 +69,20 @@ def load_file(path: Path) -> RawDocument:
         pages = [decode_text(path.read_bytes(), path)]
     pages = [normalise_page(page) for page in pages]
     if not any(page.strip() for page in pages):
-        hint = "if it is a scanned PDF, run OCR on it first (e.g. ocrmypdf)" if fmt == "pdf" else "add text"
+        hint = "add text"
+        if fmt == "pdf":
+            why = unavailable()
+            hint = (
+                f"it looks scanned and OCR is not available: {why}"
+                if why
+                else f"OCR found no text on its {len(pages)} page(s): the scan may be blank or too faint; "
+                "re-scan it at 300 dpi"
+            )
         raise EmptyDocumentError(f"{path}: no extractable text; {hint}")
     title = pdf_title(path) if fmt == "pdf" else ""
-    return RawDocument(path=str(path), format=fmt, pages=tuple(pages), has_pages=fmt == "pdf", title=title)
+    return RawDocument(
+        path=str(path), format=fmt, pages=tuple(pages), has_pages=fmt == "pdf", title=title, ocr_pages=ocr
+    )
 
 
 # --- plain text ---------------------------------------------------------------------------------------
@@ -98,6 +111,7 @@ def decode_text(data: bytes, path: Path) -> str:
 class PdfExtraction:
     pages: tuple[str, ...]
     fallback_pages: tuple[int, ...]  # 1-based pages whose text came from pdfminer.six instead of pypdf
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages without a text layer, read by OCR
 
 
 def broken_glyph_count(text: str) -> int:
@@ -130,7 +144,14 @@ def extract_pdf(path: Path) -> PdfExtraction:
             fallback.append(i + 1)
     if fallback:
         _log.info("%s: %d page(s) re-extracted with pdfminer.six: %s", path, len(fallback), fallback)
-    return PdfExtraction(pages=tuple(texts), fallback_pages=tuple(fallback))
+    scanned = [i for i, text in enumerate(texts) if not _letters(text)]
+    read = {i: text for i, text in ocr_pages(path, scanned).items() if _letters(text)}
+    for i, text in read.items():
+        texts[i] = text
+    if read:
+        _log.info("%s: %d scanned page(s) read by OCR", path, len(read))
+    ocr = tuple(sorted(i + 1 for i in read))
+    return PdfExtraction(pages=tuple(texts), fallback_pages=tuple(fallback), ocr_pages=ocr)
 
 
 def _open_pdf(path: Path) -> PdfReader:

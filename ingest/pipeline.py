@@ -69,6 +69,7 @@ def ingest_file(path: Path, root: Path) -> Document:
         content_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
         page_starts=page_starts,
         sections=split_document(doc_id, text, page_starts),
+        ocr_pages=raw.ocr_pages,
         **{field: meta[field] for field in FIELDS},
     )
 

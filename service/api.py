@@ -329,6 +329,7 @@ def passage(hit: Hit) -> PassageResponse:
         start=hit.start,
         end=hit.end,
         section_kind=hit.section_kind,
+        ocr=hit.ocr,
     )
 
 

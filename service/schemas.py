@@ -72,6 +72,7 @@ class PassageResponse(BaseModel):
     start: int
     end: int
     section_kind: str = ""
+    ocr: bool = Field(default=False, description="The passage is on a scanned page read by OCR.")
 
 
 class SearchResponse(BaseModel):

@@ -1,11 +1,13 @@
-"""Small real files for upload tests: a text PDF written by hand, an encrypted and a damaged PDF, a DOCX, a zip
-bomb that claims to be a DOCX."""
+"""Small real files for upload and ingest tests: a text PDF written by hand, a scanned (image-only) PDF, an
+encrypted and a damaged PDF, a DOCX, a zip bomb that claims to be a DOCX."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
+import numpy as np
 from docx import Document as new_docx
 from pypdf import PdfWriter
 
@@ -22,6 +24,11 @@ def text_pdf(lines: list[str]) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
+    return _pdf(objects)
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of the given objects (numbered from 1, the first the catalog) with its cross-reference table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -72,3 +79,28 @@ def zip_bomb_docx(unpacked_mb: int = 300) -> bytes:
             for _ in range(unpacked_mb):
                 member.write(block)
     return out.getvalue()
+
+
+def scanned_pdf(lines: list[str]) -> bytes:
+    """A one-page image-only PDF, as a scanner makes: `text_pdf(lines)` rendered at 300 dpi, no text layer."""
+    import pypdfium2 as pdfium
+
+    pixels = pdfium.PdfDocument(text_pdf(lines))[0].render(scale=300 / 72, grayscale=True).to_numpy()
+    return image_pdf(pixels if pixels.ndim == 2 else pixels[:, :, 0])
+
+
+def image_pdf(pixels: np.ndarray) -> bytes:
+    """A one-page A4 PDF showing a greyscale image (rows of uint8) and nothing else."""
+    height, width = pixels.shape
+    image = zlib.compress(np.ascontiguousarray(pixels, dtype=np.uint8).tobytes())
+    content = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(image)) + image + b"\nendstream",
+    ]
+    return _pdf(objects)

@@ -86,6 +86,19 @@ def test_a_pdf_and_a_docx_upload_in_one_request_are_both_indexed(server):
         httpx.delete(f"{server.url}/documents/{outcome['document_id']}", headers=ADMIN, timeout=120)
 
 
+def test_an_uploaded_scan_is_read_by_ocr_and_answers_with_a_quote(server):
+    scan = files.scanned_pdf(["Driftsaftale for Rosenly 2026", "Sygefraværet på Rosenly skal i 2026 være højst 4,2 %."])
+    job = finished(server, upload(server, ("rosenly-scannet.pdf", scan)).json()["id"])
+    assert (job["state"], job["files"][0]["status"]) == ("done", "indexed")
+    asked = httpx.post(
+        f"{server.url}/ask", json={"question": "Hvad er målet for sygefravær på Rosenly?"}, headers=READER, timeout=120
+    ).json()
+    quote = (asked["citations"] + asked["evidence"])[0]  # a direct answer's quote, or the closest statement
+    cited = next(p for p in asked["passages"] if p["id"] == quote["passage_id"])
+    assert ("4,2 %" in quote["quote"], cited["ocr"], cited["page"]) == (True, True, 1)
+    httpx.delete(f"{server.url}/documents/{job['files'][0]['document_id']}", headers=ADMIN, timeout=120)
+
+
 BAD_UPLOADS = [
     ("tom.txt", b"", 422, "the file is empty"),
     ("billede.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), 415, "none of the accepted types"),

@@ -62,6 +62,8 @@ function markedText(text, spans) {
 function sourceLine(source) {
   const parts = [source.document_title, source.unit, source.section].filter(Boolean);
   if (source.page) parts.push(`s. ${source.page}`);
+  // A scanned page read by OCR: the reader should know the quote may hold misread characters.
+  if (source.ocr) parts.push("scannet side, læst med OCR");
   return el("cite", { class: "source" }, `Kilde: ${parts.join(" · ")}`);
 }
 
