@@ -122,7 +122,7 @@ def load_published(
     manifest = read_published_manifest(engine)
     if manifest is None:
         raise IndexMissingError(f"No index in {where}: run `aftaler ingest` to build and publish it.")
-    check_manifest(manifest, where, chunking_version, model_name)  # type: ignore[arg-type]
+    check_manifest(manifest, where, chunking_version, model_name)
     try:
         stored = []
         for entry in manifest["documents"]:

@@ -208,7 +208,9 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexCorruptError(f"Index at {index_dir} is damaged ({MANIFEST}: {error}): {REBUILD_HINT}.") from error
 
 
-def check_manifest(manifest: dict[str, Any], index_dir: Path, chunking_version: str | None, model: str | None) -> None:
+def check_manifest(
+    manifest: dict[str, Any], index_dir: Path | str, chunking_version: str | None, model: str | None
+) -> None:
     """Raises IndexIncompatibleError naming both values and the fix; None skips that check."""
     found = manifest.get("format_version")
     if found != FORMAT_VERSION:
