@@ -298,6 +298,10 @@ class MilvusEngine:
         dense = self._search(normalise(query)[0].tolist(), "vector", len(ids), self._filter(Where(), ids))
         by_id = dict(zip(dense.ids, dense.scores.tolist(), strict=True))
         matches = self._matches(tokens)
+        unfetched = [i for i in ids if i not in matches] if len(matches) >= MOMENT_ROWS else []
+        if unfetched:  # candidates of a filtered search can rank below the best MOMENT_ROWS of all matches
+            extra = self._search(self._query_text(tokens), "sparse", len(unfetched), self._filter(Where(), unfetched))
+            matches = {**matches, **dict(zip(extra.ids, extra.scores.tolist(), strict=True))}
         # A row this replica knows but the engine no longer has (deleted since the replica loaded) scores nothing.
         return (
             np.asarray([by_id.get(i, 0.0) for i in ids], np.float32),

@@ -227,3 +227,17 @@ def test_bm25_moments_past_the_fetched_matches_are_estimated_closer_than_dropped
     dropped_mean = sum(fetched) / len(engine)
     engine.refresh()
     assert abs(estimated_mean - exact_mean) < abs(dropped_mean - exact_mean)
+
+
+def test_candidates_below_the_fetched_matches_keep_their_bm25_score(both, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.milvus
+
+    reference, engine = both
+    tokens = tokenize("sygefravær trivsel borgerne medarbejderne")
+    ids = reference.lexical(tokens, 8, Where()).ids
+    monkeypatch.setattr(index.milvus, "MOMENT_ROWS", 2)  # only the best two matches are fetched
+    engine.refresh()
+    vector = EMBEDDER.embed_query("sygefravær")
+    _, lexical = engine.rescore(vector, tokens, ids)
+    engine.refresh()
+    assert lexical.tolist() == pytest.approx(reference.rescore(vector, tokens, ids)[1].tolist(), rel=1e-4)
