@@ -88,27 +88,29 @@ def manifest_version(engine: MilvusEngine) -> str | None:
     return None if header is None else str(header["version"])
 
 
-def publish(engine: MilvusEngine, stored: list[StoredDocument], manifest: dict[str, Any]) -> PublishReport:
-    """Makes the engine hold exactly `stored` (a complete index folder's documents, with vectors)."""
+def publish(
+    engine: MilvusEngine, manifest: dict[str, Any], stored_documents: Callable[[], list[StoredDocument]]
+) -> PublishReport:
+    """Makes the engine hold exactly the documents an index folder's `manifest` lists. `stored_documents` reads
+    them (with vectors) from the folder, and is called only when something changed: an unchanged index costs one
+    manifest read on each side."""
     old = read_published_manifest(engine) or {}
     old_prints: dict[str, str] = old.get("published", {})
-    prints = {s.document.id: _fingerprint(manifest, s.manifest_entry()) for s in stored}
-    upserted = 0
+    entries = manifest["documents"]
+    prints = {entry["id"]: _fingerprint(manifest, entry) for entry in entries}
+    changed = {document_id for document_id, fingerprint in prints.items() if old_prints.get(document_id) != fingerprint}
     gone = [document_id for document_id in old_prints if document_id not in prints]
-    with engine.deferred():
-        for s in stored:
-            if old_prints.get(s.document.id) == prints[s.document.id]:
-                continue
-            engine.upsert(s.document.id, engine_rows(s.document), np.asarray(s.vectors))
-            engine.blobs.put(f"document/{s.document.id}", _document_blob(s))
-            upserted += 1
-        for document_id in gone:
-            engine.delete(document_id)
-            engine.blobs.delete(f"document/{document_id}")
-    if upserted or gone or old.get("documents") != manifest.get("documents"):
-        entries = [s.manifest_entry() for s in stored]
-        engine.blobs.put(MANIFEST, json.dumps({**manifest, "documents": entries, "published": prints}))
-    return PublishReport(upserted, len(gone), len(stored) - upserted)
+    if changed or gone or old.get("documents") != entries:
+        with engine.deferred():
+            for s in stored_documents() if changed else []:
+                if s.document.id in changed:
+                    engine.upsert(s.document.id, engine_rows(s.document), np.asarray(s.vectors))
+                    engine.blobs.put(f"document/{s.document.id}", _document_blob(s))
+            for document_id in gone:
+                engine.delete(document_id)
+                engine.blobs.delete(f"document/{document_id}")
+        engine.blobs.put(MANIFEST, json.dumps({**manifest, "published": prints}))
+    return PublishReport(len(changed), len(gone), len(prints) - len(changed))
 
 
 def load_published(

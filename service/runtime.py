@@ -97,8 +97,7 @@ class Runtime:
     def publish(self) -> PublishReport:
         """Makes Milvus hold what the index folder holds (the ingest's working copy): changed documents only."""
         manifest = read_manifest(self.settings.index_dir)
-        stored, _ = read_folder(self.settings.index_dir, manifest)
-        return publish(self.engine, stored, manifest)
+        return publish(self.engine, manifest, lambda: read_folder(self.settings.index_dir, manifest)[0])
 
     def index_version(self) -> object:
         """Changes when another process replaced the index: the manifest file's identity, or the version of the

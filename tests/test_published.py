@@ -32,8 +32,7 @@ def engine(tmp_path: Path):
 
 def published(index_dir: Path, engine: MilvusEngine):
     manifest = read_manifest(index_dir)
-    stored, _ = read_folder(index_dir, manifest)
-    return publish(engine, stored, manifest)
+    return publish(engine, manifest, lambda: read_folder(index_dir, manifest)[0])
 
 
 def load(engine: MilvusEngine, model: str | None = None):
@@ -67,11 +66,17 @@ def test_a_second_publish_sends_only_changed_and_removed_documents(corpus: Path,
     )
 
 
-def test_publishing_an_unchanged_folder_changes_nothing(corpus: Path, tmp_path: Path, engine) -> None:
+def test_publishing_an_unchanged_folder_changes_nothing_and_reads_no_document(
+    corpus: Path, tmp_path: Path, engine
+) -> None:
     update(corpus, tmp_path / "index", CountingEmbedder())
     published(tmp_path / "index", engine)
     version = manifest_version(engine)
-    again = published(tmp_path / "index", engine)
+
+    def must_not_read() -> list:
+        raise AssertionError("an unchanged index read its documents")
+
+    again = publish(engine, read_manifest(tmp_path / "index"), must_not_read)
     assert ((again.upserted, again.deleted, again.unchanged), manifest_version(engine)) == ((0, 0, 3), version)
 
 
