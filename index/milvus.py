@@ -29,7 +29,7 @@ from index.engine import EngineRow, Ranked, Where
 from index.errors import SearchEngineUnavailableError
 from index.lexical import LexicalIndex, tokenize
 from index.milvus_blobs import BATCH, PART_CHARS, Blobs, array_text, quoted, text_array, within
-from index.vectors import normalise
+from index.vectors import mean_and_covariance, normalise, row_sums, score_spread
 
 # Milvus caps a search at 16,384 results: BM25 moments are exact while a query matches at most this many rows.
 SEARCH_LIMIT = 16_384
@@ -120,10 +120,10 @@ class _Statistics:
         self.df: dict[str, int] = {}
 
     def add(self, vectors: np.ndarray, texts: list[str], sign: int) -> None:
-        rows = np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1)
-        self.count += sign * len(rows)
-        self.total += sign * rows.sum(axis=0)
-        self.outer += sign * (rows.T @ rows)
+        total, outer = row_sums(np.asarray(vectors).reshape(len(texts), -1))
+        self.count += sign * len(texts)
+        self.total += sign * total
+        self.outer += sign * outer
         for text in texts:
             for term in set(text.split()):
                 left = self.df.get(term, 0) + sign
@@ -135,10 +135,7 @@ class _Statistics:
     def moments(self, query: np.ndarray) -> tuple[float, float]:
         if self.count == 0:
             return 0.0, 0.0
-        q = normalise(query)[0].astype(np.float64)
-        mean_vector = self.total / self.count
-        covariance = self.outer / self.count - np.outer(mean_vector, mean_vector)
-        return float(q @ mean_vector), float(np.sqrt(max(q @ covariance @ q, 0.0)))
+        return score_spread(query, *mean_and_covariance(self.count, self.total, self.outer))
 
     def to_text(self) -> str:
         arrays = {"total": array_text(self.total), "outer": array_text(self.outer)}

@@ -29,7 +29,8 @@ from index.serialize import (
     document_from_dict,
     document_to_dict,
 )
-from index.statements import StatementTable, statement_from_dict, statement_to_dict
+from index.statements import statement_from_dict, statement_to_dict
+from index.store import assemble
 
 MANIFEST = "manifest"
 # The manifest fields that, when changed, make every published document stale.
@@ -134,14 +135,4 @@ def load_published(
             stored.append(_stored(text))
     except (ValueError, KeyError, TypeError) as error:
         raise IndexCorruptError(f"Index in {where} is damaged ({error}): run `aftaler ingest --rebuild`.") from error
-    dimension = int(manifest["dimension"])
-    extras: dict[str, list[dict[str, Any]]] = {}
-    for s in stored:
-        for name, records in (s.extras or {}).items():
-            extras.setdefault(name, []).extend(records)
-    matrices = [s.statement_vectors for s in stored if s.statement_vectors is not None and len(s.statement_vectors)]
-    statements = StatementTable(
-        [t for s in stored for t in s.statements or ()],
-        np.concatenate(matrices) if matrices else np.zeros((0, dimension), np.float32),
-    )
-    return Index([s.document for s in stored], engine, embedder, extras, manifest, statements)
+    return assemble(stored, engine, embedder, manifest)

@@ -19,6 +19,7 @@ import numpy as np
 
 from index.embed import Embedder, embed_everywhere
 from index.embedded import EmbeddedEngine
+from index.engine import SearchEngine
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.lexical import TOKENIZER_VERSION
 from index.search import Index
@@ -126,20 +127,26 @@ def load_index(
         )
     except ValueError as error:  # a graph of another size than the vectors
         raise IndexCorruptError(f"Index at {index_dir} is damaged ({error}): {REBUILD_HINT}.") from error
+    engine = EmbeddedEngine.of([s.document for s in stored], vectors, lexical)
+    return assemble(stored, engine, embedder_checked, manifest)
+
+
+def assemble(
+    stored: list[StoredDocument], engine: SearchEngine, embedder: Callable[[], Embedder], manifest: dict[str, Any]
+) -> Index:
+    """The Index of stored documents searched through `engine`: their extras and statements gathered (from an
+    index folder or from Milvus alike)."""
     extras: dict[str, list[dict[str, Any]]] = {}
     for s in stored:
         for name, records in (s.extras or {}).items():
             extras.setdefault(name, []).extend(records)
-    statement_matrices = [
-        s.statement_vectors for s in stored if s.statement_vectors is not None and len(s.statement_vectors)
-    ]
+    matrices = [s.statement_vectors for s in stored if s.statement_vectors is not None and len(s.statement_vectors)]
+    dimension = int(manifest["dimension"])
     statements = StatementTable(
         [t for s in stored for t in s.statements or ()],
-        np.concatenate(statement_matrices) if statement_matrices else np.zeros((0, dimension), np.float32),
+        np.concatenate(matrices) if matrices else np.zeros((0, dimension), np.float32),
     )
-    documents = [s.document for s in stored]
-    engine = EmbeddedEngine.of(documents, vectors, lexical)
-    return Index(documents, engine, embedder_checked, extras, manifest, statements)
+    return Index([s.document for s in stored], engine, embedder, extras, manifest, statements)
 
 
 def build_index(

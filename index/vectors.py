@@ -51,6 +51,30 @@ def build_graph(vectors: np.ndarray) -> faiss.Index:
     return graph
 
 
+def row_sums(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and sum of outer products of the rows, in float64. Summed in blocks: a float64 copy of 1M rows would
+    take 3 GB."""
+    dimension = rows.shape[1]
+    total, outer = np.zeros(dimension), np.zeros((dimension, dimension))
+    for start in range(0, len(rows), 65_536):
+        block = np.asarray(rows[start : start + 65_536], dtype=np.float64)
+        total += block.sum(axis=0)
+        outer += block.T @ block
+    return total, outer
+
+
+def mean_and_covariance(count: int, total: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean row and covariance from the sums of `row_sums` over `count` rows (zeros for no rows)."""
+    mean = total / max(count, 1)
+    return mean, outer / max(count, 1) - np.outer(mean, mean)
+
+
+def score_spread(query: np.ndarray, mean: np.ndarray, covariance: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of the query's cosine scores over rows of that mean and covariance."""
+    q = normalise(query)[0].astype(np.float64)
+    return float(q @ mean), float(np.sqrt(max(q @ covariance @ q, 0.0)))
+
+
 class _HeldRows:
     """Exposes the rows FAISS holds to numpy while keeping the FAISS index alive: every view made from it keeps
     this object (and so the memory) as its base, so no view outlives the rows it reads."""
@@ -83,16 +107,8 @@ class VectorIndex:
                 flat.add(normalise(vectors))
         self._use(graph if graph is not None else flat, graph)
         # Mean and covariance of the rows give the mean and spread of any query's scores over the whole index
-        # exactly, in O(dimension^2), without scoring every row. Summed in blocks: a float64 copy of 1M rows
-        # would take 3 GB.
-        total, outer = np.zeros(dimension), np.zeros((dimension, dimension))
-        for start in range(0, len(self.vectors), 65_536):
-            block = self.vectors[start : start + 65_536].astype(np.float64)
-            total += block.sum(axis=0)
-            outer += block.T @ block
-        count = max(len(self.vectors), 1)
-        self._mean = total / count
-        self._covariance = outer / count - np.outer(self._mean, self._mean)
+        # exactly, in O(dimension^2), without scoring every row.
+        self._mean, self._covariance = mean_and_covariance(len(self.vectors), *row_sums(self.vectors))
 
     def _use(self, index: faiss.Index, graph: faiss.Index | None) -> None:
         self._faiss = index
@@ -122,8 +138,7 @@ class VectorIndex:
 
     def score_moments(self, query: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of the query's cosine scores over all rows."""
-        q = normalise(query)[0].astype(np.float64)
-        return float(q @ self._mean), float(np.sqrt(max(q @ self._covariance @ q, 0.0)))
+        return score_spread(query, self._mean, self._covariance)
 
     def save(self, path: Path) -> None:
         """A plain .npy file: readable without FAISS and independent of its on-disk format."""
