@@ -30,6 +30,7 @@ from ingest.errors import (
     IngestError,
     UnsupportedFormatError,
 )
+from ingest.glyphs import restore_marks
 from ingest.ocr import ocr_pages, unavailable
 from ingest.pages import normalise_page
 from ingest.titles import pdf_title
@@ -126,6 +127,7 @@ def extract_pdf(path: Path) -> PdfExtraction:
     pdfminer is used only where it measurably decodes a page better.
     """
     reader = _open_pdf(path)
+    restore_marks(reader)
     texts: list[str] = []
     try:
         for page in reader.pages:

@@ -15,6 +15,7 @@ from pathlib import Path
 from statistics import median
 
 from ingest.danish import nfc
+from ingest.glyphs import layout_line_text
 
 _log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _large_type(path: Path) -> str:
                 chars = [c.size for c in line if isinstance(c, LTChar) and not c.get_text().isspace()]
                 sizes += chars
                 if chars and number == 0:
-                    lines.append((max(chars), line.y1, " ".join(line.get_text().split())))
+                    lines.append((max(chars), line.y1, " ".join(layout_line_text(line).split())))
     if not lines:
         return ""
     largest = max(size for size, _, _ in lines)

@@ -27,6 +27,34 @@ def text_pdf(lines: list[str]) -> bytes:
     return _pdf(objects)
 
 
+def ring_glyph_pdf(lines: list[str]) -> bytes:
+    """Like `text_pdf`, but every "å" is drawn as Word draws it in some fonts: "a" and then a glyph of no width
+    (code "~" here) that the font's ToUnicode map sends to a space. Not a built-in font name, so readers go by
+    its /Widths. The first line is set large, as a title."""
+    drawn = [_escaped(line.replace("å", "a~")) for line in lines]
+    shown = "".join(f"({line}) Tj 0 -16 Td " for line in drawn[1:])
+    stream = f"BT /F1 24 Tf 60 780 Td ({drawn[0]}) Tj ET BT /F1 11 Tf 60 740 Td {shown}ET".encode("latin-1")
+    widths = " ".join("0" if code == ord("~") else "556" for code in range(32, 256))
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Ring def /CMapType 2 def\n"
+        b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+        b"1 beginbfrange <20> <7D> <0020> endbfrange\n"
+        b"1 beginbfchar <7E> <0020> endbfchar\n"
+        b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /RingSans /Encoding /WinAnsiEncoding "
+        b"/FirstChar 32 /LastChar 255 /Widths [" + widths.encode() + b"] /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    return _pdf(objects)
+
+
 def _pdf(objects: list[bytes]) -> bytes:
     """A PDF file of the given objects (numbered from 1, the first the catalog) with its cross-reference table."""
     out = io.BytesIO()
