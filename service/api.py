@@ -73,7 +73,13 @@ class Service:
         index = runtime.load_or_build()
         llm = None
         if settings.llm_url:
-            llm = LLMClient(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
+            llm = LLMClient(
+                settings.llm_url,
+                settings.llm_model,
+                settings.llm_api_key,
+                settings.llm_timeout,
+                structured=settings.llm_json,
+            )
         return cls(runtime, index, runtime.answerer(index), prompts, llm, runtime.index_version())
 
     def reload(self, only_if_replaced: bool = False) -> None:
@@ -156,7 +162,7 @@ class Service:
             self.prompts,
             response.standalone_question or body.question,
             response.language,
-            [p.model_dump() for p in given],
+            self._with_sentences(given),
             [turn.model_dump() for turn in body.history],
             fallback=response.answer,
         )
@@ -175,7 +181,7 @@ class Service:
             self.prompts,
             response.standalone_question or body.question,
             response.language,
-            [p.model_dump() for p in given],
+            self._with_sentences(given),
             [turn.model_dump() for turn in body.history],
             fallback=response.answer,
         ):
@@ -183,6 +189,18 @@ class Service:
                 yield sse("delta", {"text": event.text})
             elif event.result is not None:
                 yield sse("done", with_generated(response, event.result, given).model_dump())
+
+    def _with_sentences(self, given: list[PassageResponse]) -> list[dict]:
+        """The passages the model reads, each with its statements (stored at ingest) that lie wholly in it: the
+        sentences a structured reply chooses from."""
+        table = self.index.statements
+        return [
+            {
+                **p.model_dump(),
+                "sentences": [table.statements[row].text for row in table.within(p.document_id, p.start, p.end)],
+            }
+            for p in given
+        ]
 
     def _extractive(self, body: AskRequest, debug: bool = False) -> AskResponse:
         history = [(turn.role, turn.content) for turn in body.history]

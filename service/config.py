@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     llm_model: str = "default"
     llm_api_key: str | None = None
     llm_timeout: float = Field(default=30.0, gt=0)
+    # Ask the endpoint for schema-constrained JSON (response_format json_schema); false for endpoints without it.
+    llm_json: bool = True
 
     # Access control: comma-separated keys. Unset = open (the server says so at startup). Admin keys may also
     # add and delete documents.

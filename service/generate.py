@@ -23,6 +23,7 @@ from service.guard import check_answer
 from service.language import detect_language
 from service.llm import LLMClient, Message
 from service.prompts import PromptSet
+from service.reply import Reply, Sentences, answer_schema, read_reply, sentence_lines, sentences_of
 
 GENERATED = "generated"
 FALLBACK = "extractive-fallback"
@@ -61,9 +62,12 @@ class StreamEvent:
         return f"event: {self.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def format_passages(prompts: PromptSet, lang: str, passages: Sequence[Mapping[str, object]]) -> str:
+def format_passages(
+    prompts: PromptSet, lang: str, passages: Sequence[Mapping[str, object]], sentences: Sentences | None = None
+) -> str:
     """Numbered passages [1] ... [n] for the prompt; each dict has text and, if known, document_title
-    (or document_id), section and page, as in the API's passage shape."""
+    (or document_id), section and page, as in the API's passage shape. With `sentences`, each passage is shown as
+    its sentences, one per line, instead of its text."""
     missing = "–" if lang == "da" else "n/a"
     blocks = [
         prompts.render(
@@ -73,7 +77,7 @@ def format_passages(prompts: PromptSet, lang: str, passages: Sequence[Mapping[st
             document=_field(passage, "document_title", "document_id") or missing,
             section=_field(passage, "section") or missing,
             page=_field(passage, "page") or missing,
-            text=str(passage.get("text", "")).strip(),
+            text=sentence_lines(sentences, i) if sentences is not None else str(passage.get("text", "")).strip(),
         )
         for i, passage in enumerate(passages, start=1)
     ]
@@ -105,12 +109,14 @@ def answer_messages(
     history: Sequence[Mapping[str, str]] | None = None,
     *,
     compare: bool = False,
+    sentences: Sentences | None = None,
 ) -> list[Message]:
-    """The chat messages for one answer: system rules, recent turns, then passages and question."""
+    """The chat messages for one answer: system rules, recent turns, then passages and question; with
+    `sentences`, the passages one sentence per line and the instructions for a structured reply."""
     user = prompts.render(
-        "compare" if compare else "answer",
+        "compare" if compare else "answer_json" if sentences is not None else "answer",
         lang,
-        passages=format_passages(prompts, lang, passages),
+        passages=format_passages(prompts, lang, passages, sentences),
         question=question.strip(),
     )
     return [
@@ -120,7 +126,7 @@ def answer_messages(
     ]
 
 
-def _fallback_reason(error: LLMError) -> str:
+def fallback_reason(error: LLMError) -> str:
     if isinstance(error, LLMTimeoutError):
         return f"timeout: {error}"
     if isinstance(error, LLMRefusalError):
@@ -128,14 +134,36 @@ def _fallback_reason(error: LLMError) -> str:
     return f"{type(error).__name__.removeprefix('LLM').removesuffix('Error').lower()} error: {error}"
 
 
-def judge(text: str, lang: str, passages: Sequence[Mapping[str, object]], fallback: str) -> Generated:
-    """The guard's verdict on a generated text: the answer with its citations, or the fallback with the reason."""
-    texts = [str(passage.get("text", "")) for passage in passages]
+def judge(
+    text: str, lang: str, passages: Sequence[Mapping[str, object]], fallback: str, sources: list[str] | None = None
+) -> Generated:
+    """The guard's verdict on a generated text: the answer with its citations, or the fallback with the reason.
+    `sources`: per passage, the text the answer may draw on (default: the passages' text)."""
+    texts = sources if sources is not None else [str(passage.get("text", "")) for passage in passages]
     metadata = [" ".join(_field(passage, key) for key in ("document_title", "section", "page")) for passage in passages]
     verdict = check_answer(text, texts, lang, metadata=metadata)
     if not verdict.ok:
         return Generated(fallback, [], FALLBACK, f"guard: {verdict.reason}")
     return Generated(text.strip(), verdict.citations, GENERATED, "")
+
+
+def _reply(
+    client: LLMClient,
+    prompts: PromptSet,
+    question: str,
+    lang: str,
+    passages: Sequence[Mapping[str, object]],
+    history: Sequence[Mapping[str, str]] | None,
+    compare: bool,
+    stream: bool,
+) -> Reply:
+    """The model's answer for the guard; LLMError when there is none. A comparison stays free text (a table); an
+    answer is asked for as schema-constrained JSON when the client is set to, and written out here."""
+    sentences = sentences_of(passages) if client.structured and not compare else None
+    messages = answer_messages(prompts, question, lang, passages, history, compare=compare, sentences=sentences)
+    schema = answer_schema() if sentences is not None else None
+    text = "".join(client.stream(messages, schema)) if stream else client.chat(messages, schema)
+    return read_reply(text, lang, sentences, len(passages)) if sentences is not None else Reply(text, None)
 
 
 def generate_answer(
@@ -152,12 +180,11 @@ def generate_answer(
     """A guard-checked generated answer, or `fallback` (the caller's extractive answer) with the reason."""
     if not passages:
         return Generated(fallback, [], FALLBACK, "no passages to answer from")
-    messages = answer_messages(prompts, question, lang, passages, history, compare=compare)
     try:
-        text = client.chat(messages)
+        reply = _reply(client, prompts, question, lang, passages, history, compare, stream=False)
     except LLMError as error:
-        return Generated(fallback, [], FALLBACK, _fallback_reason(error))
-    return judge(text, lang, passages, fallback)
+        return Generated(fallback, [], FALLBACK, fallback_reason(error))
+    return judge(reply.text, lang, passages, fallback, reply.sources)
 
 
 def stream_answer(
@@ -175,13 +202,12 @@ def stream_answer(
     if not passages:
         result = Generated(fallback, [], FALLBACK, "no passages to answer from")
     else:
-        messages = answer_messages(prompts, question, lang, passages, history, compare=compare)
         try:
-            text = "".join(client.stream(messages))
+            reply = _reply(client, prompts, question, lang, passages, history, compare, stream=True)
         except LLMError as error:
-            result = Generated(fallback, [], FALLBACK, _fallback_reason(error))
+            result = Generated(fallback, [], FALLBACK, fallback_reason(error))
         else:
-            result = judge(text, lang, passages, fallback)
+            result = judge(reply.text, lang, passages, fallback, reply.sources)
     for piece in _STREAM_PIECE.findall(result.text):
         yield StreamEvent("delta", text=piece)
     yield StreamEvent("done", result=result)

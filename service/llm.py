@@ -47,6 +47,7 @@ class LLMClient:
         *,
         max_tokens: int = 320,  # a short answer with its quotes; small models otherwise ramble to the limit
         temperature: float = 0.0,
+        structured: bool = True,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
@@ -56,6 +57,9 @@ class LLMClient:
         self.max_tokens = max_tokens
         # Deterministic by default: the same question over the same passages should give the same answer.
         self.temperature = temperature
+        # Answers as JSON constrained by a schema (response_format json_schema: llama.cpp, vLLM, Ollama, OpenAI):
+        # a small model then cannot forget the citation. Off for endpoints that reject response_format.
+        self.structured = structured
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(timeout=httpx.Timeout(timeout), headers=headers)
 
@@ -70,21 +74,27 @@ class LLMClient:
     def close(self) -> None:
         self._http.close()
 
-    def _payload(self, messages: list[Message], stream: bool) -> dict[str, Any]:
-        return {
+    def _payload(self, messages: list[Message], stream: bool, schema: dict[str, Any] | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "stream": stream,
         }
+        if schema is not None:
+            payload["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "strict": True, "schema": schema},
+            }
+        return payload
 
-    def chat(self, messages: list[Message]) -> str:
+    def chat(self, messages: list[Message], schema: dict[str, Any] | None = None) -> str:
         """The assistant's reply as one string, within `timeout` in all: httpx's timeout is per read, so a body
         sent slowly would otherwise be waited for as long as it keeps coming."""
         deadline = time.monotonic() + self.timeout
         with _translated_errors(self.timeout):
-            with self._http.stream("POST", self.url, json=self._payload(messages, stream=False)) as response:
+            with self._http.stream("POST", self.url, json=self._payload(messages, False, schema)) as response:
                 body = bytearray()
                 for piece in response.iter_bytes():
                     if time.monotonic() > deadline:
@@ -103,12 +113,12 @@ class LLMClient:
             raise LLMEmptyResponseError("the model returned an empty answer")
         return text
 
-    def stream(self, messages: list[Message]) -> Iterator[str]:
+    def stream(self, messages: list[Message], schema: dict[str, Any] | None = None) -> Iterator[str]:
         """The reply as text fragments, as the server sends them (server-sent events)."""
         deadline = time.monotonic() + self.timeout
         produced = False
         with _translated_errors(self.timeout):
-            with self._http.stream("POST", self.url, json=self._payload(messages, stream=True)) as response:
+            with self._http.stream("POST", self.url, json=self._payload(messages, True, schema)) as response:
                 if response.is_error:
                     response.read()
                     _raise_for_status(response)

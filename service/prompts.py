@@ -20,6 +20,7 @@ LANGUAGES: tuple[str, ...] = ("da", "en")
 EXPECTED_VARIABLES: Mapping[str, frozenset[str]] = {
     "system": frozenset(),
     "answer": frozenset({"passages", "question"}),
+    "answer_json": frozenset({"passages", "question"}),
     "compare": frozenset({"passages", "question"}),
     "rewrite": frozenset({"history", "question"}),
     "passage": frozenset({"n", "document", "section", "page", "text"}),

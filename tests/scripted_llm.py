@@ -21,6 +21,7 @@ listening) gives a refused connection and a dropped or cut response cannot leak 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections import deque
@@ -390,3 +391,18 @@ def _forward(reply: Reply, recorded: Recorded) -> str | None:
         return None
     recorded.forwarded = text
     return text
+
+
+def prompt_passages(prompt: str) -> dict[int, list[str]]:
+    """The passages of a prompt by number: the lines under each "[n] Dokument: ..." header."""
+    blocks: dict[int, list[str]] = {}
+    current: list[str] | None = None
+    for line in prompt.splitlines():
+        header = re.match(r"\[(\d+)\] (?:Dokument|Document): ", line)
+        if header:
+            current = blocks.setdefault(int(header.group(1)), [])
+        elif not line.strip():
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks

@@ -157,6 +157,22 @@ def test_a_cited_answer_with_its_figure_is_generated(scripted: ScriptedLLM, scri
     assert "[1] Dokument: Driftsaftale | Afsnit: Mål" in request.prompt
 
 
+@pytest.mark.parametrize(
+    ("structured", "template_line", "response_format"),
+    [(True, "Svar med JSON i tre felter:", "json_schema"), (False, "Svar kort på dansk ud fra uddragene", None)],
+)
+def test_the_answer_is_asked_for_as_json_unless_the_client_is_set_to_text(
+    scripted: ScriptedLLM, structured: bool, template_line: str, response_format: str | None
+) -> None:
+    scripted.script(answer("Sygefraværet skal være højst 4,5 % [1]."))
+    with LLMClient(scripted.url, timeout=5.0, structured=structured) as llm:
+        result = generate_answer(llm, PROMPTS, "Hvad er målet for sygefravær?", "da", PASSAGES, fallback="X")
+    (request,) = scripted.requests
+    assert template_line in request.prompt
+    assert (request.body.get("response_format") or {}).get("type") == response_format
+    assert result.mode == GENERATED  # a text reply to a JSON request is read as text
+
+
 def test_a_figure_from_another_passage_falls_back(scripted: ScriptedLLM, scripted_client: LLMClient) -> None:
     # 24 is in passage [2], but the sentence cites only [1].
     scripted.script(answer("Der er 24 pladser [1]."))

@@ -1,5 +1,8 @@
 """/ask with a real local LLM behind AFTALER_LLM_URL: one smoke test whose assertion holds whatever the model writes.
 
+The model is asked for a structured reply (response_format json_schema) over the passages shown one stored
+sentence per line; the expected outcome is what the service's reading of that reply and its guard decide.
+
 llama.cpp serves SmolLM2-135M; between it and `aftaler serve` sits the scripted server (tests/scripted_llm.py) as a
 recording proxy, so the test sees the request the model got and the text it wrote. The definite claim: the request
 reaches the model carrying the question and the passages, the model answers within the server's timeout, and the
@@ -19,10 +22,12 @@ import httpx
 import pytest
 
 from service.api import model_passages
-from service.generate import FALLBACK, judge
+from service.errors import LLMError
+from service.generate import FALLBACK, Generated, fallback_reason, judge
+from service.reply import read_reply, sentences_of
 from service.schemas import AskResponse
 from tests.live_server import LiveServer
-from tests.scripted_llm import CHAT_PATH, ScriptedLLM, forward
+from tests.scripted_llm import CHAT_PATH, ScriptedLLM, forward, prompt_passages
 
 pytestmark = pytest.mark.slow
 
@@ -80,12 +85,22 @@ def test_a_real_model_is_asked_and_its_reply_is_shown_exactly_as_the_guard_decid
     assert QUESTION in request.prompt
     assert body["passages"] == extractive["passages"]
     given = [p.model_dump() for p in model_passages(AskResponse.model_validate(extractive))]
-    assert all(passage["text"].strip() in request.prompt for passage in given)
+    # each passage shown as its stored sentences, one per line, each verbatim from it
+    shown = prompt_passages(request.prompt)
+    assert sorted(shown) == list(range(1, len(given) + 1))
+    assert all(" ".join(line.split()) in " ".join(given[n - 1]["text"].split()) for n in shown for line in shown[n])
+    assert request.body["response_format"]["type"] == "json_schema"
     assert body["mode"] != FALLBACK or not body["reason"].startswith("timeout"), body["reason"]
     assert request.forwarded is not None, f"the model gave no answer: {request.forwarded_error}"
 
     if request.forwarded.strip():
-        decided = judge(request.forwarded, body["language"], given, extractive["answer"])
+        sentences = sentences_of([{"sentences": shown[n]} for n in sorted(shown)])
+        try:
+            reply = read_reply(request.forwarded, body["language"], sentences, len(given))
+        except LLMError as error:
+            decided = Generated(extractive["answer"], [], FALLBACK, fallback_reason(error))
+        else:
+            decided = judge(reply.text, body["language"], given, extractive["answer"], reply.sources)
         expected = (decided.mode, decided.reason, decided.text)
     else:
         expected = (FALLBACK, "emptyresponse error: the model returned an empty answer", extractive["answer"])

@@ -31,6 +31,7 @@ from tests.scripted_llm import (
     content_filter,
     cut,
     drop,
+    prompt_passages,
     raw,
     refusal,
     stall,
@@ -114,10 +115,12 @@ def assert_model_asked(llm: ScriptedLLM, endpoint: str, question: str, passages:
     assert request.messages[0]["role"] == "system"
     prompt = request.prompt
     assert question in prompt
+    shown = prompt_passages(prompt)
+    assert sorted(shown) == list(range(1, len(passages) + 1))
     for n, passage in enumerate(passages, start=1):
-        assert f"[{n}]" in prompt
-        assert passage["text"].strip() in prompt, f"passage [{n}] missing from the prompt"
-    assert f"[{len(passages) + 1}]" not in prompt
+        # one sentence per line (a structured reply), each verbatim from the passage, or the passage's text as is
+        text = " ".join(passage["text"].split())
+        assert shown[n] and all(" ".join(line.split()) in text for line in shown[n]), f"passage [{n}] not shown"
     return request
 
 
@@ -198,6 +201,94 @@ def test_a_followup_is_rewritten_by_the_model_then_answered(served, llm, extract
     assert not rewrite.stream and "Og på Bakkegården?" in rewrite.prompt and history[0]["content"] in rewrite.prompt
     assert answering.messages[1:3] == history
     assert (body["mode"], body["standalone_question"], body["answer"]) == (GENERATED, Q_DA, text)
+
+
+# -- structured replies (response_format json_schema) ------------------------------------------------------------
+
+
+def structured_reply(passages: list[dict], lang: str, copy: Callable[[str], str] = str) -> tuple[str, str, int, str]:
+    """(the JSON a model returns, its answer line, the passage number, the sentence copied): the figure and the
+    sentence stating it, copied as `copy` makes of it."""
+    n, quote, figure = evidence(passages)
+    answer_ = f"Måltallet er {figure}." if lang == "da" else f"The target is {figure}."
+    raw_ = json.dumps({"answer": answer_, "quotes": [copy(quote)], "answered": True}, ensure_ascii=False)
+    return raw_, f"{answer_} [{n}]", n, quote
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("question", "copy"),
+    [(Q_DA, str), (Q_EN, str), (Q_DA, lambda quote: f"• {quote[:-1]}")],  # a copy with a slip names its sentence
+    ids=["danish", "english", "copy-with-a-slip"],
+)
+def test_a_structured_reply_is_shown_with_the_stored_sentence_it_copied(
+    served, llm, extractive, endpoint, question, copy
+):
+    plain = extractive(question)
+    passages = given(plain)
+    reply, answer_line, n, quote = structured_reply(passages, plain["language"], copy)
+    llm.script(answer(reply))
+
+    body = ask(served, endpoint, question)
+
+    request = assert_model_asked(llm, endpoint, question, passages)
+    assert request.body["response_format"]["type"] == "json_schema"
+    lines = body["answer"].splitlines()
+    assert (body["mode"], lines[0]) == (GENERATED, answer_line)
+    # the stored sentences (statements) the copy was taken from, quoted and cited to its passage: the one holding
+    # it, or those it holds whole when it spans several
+    quoted = [line.removesuffix(f" [{n}]")[1:-1] for line in lines[1:] if line.endswith(f" [{n}]")]
+    assert len(quoted) == len(lines) - 1 >= 1
+    assert all(text in quote for text in quoted) or quoted == [next(t for t in quoted if quote in t)]
+    assert [c["passage_id"] for c in body["citations"]] == [passages[n - 1]["id"]]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_structured_answer_with_a_figure_its_sentence_lacks_falls_back(served, llm, extractive, endpoint):
+    plain = extractive(Q_DA)
+    passages = given(plain)
+    n, quote, _ = evidence(passages)
+    llm.script(answer(json.dumps({"answer": "Måltallet er 987,6 %.", "quotes": [quote], "answered": True})))
+
+    body = ask(served, endpoint, Q_DA)
+
+    assert_fallback(body, plain, f"guard: the number “987,6 %” is not in passage [{n}]")
+
+
+CUT_JSON = '{"answer": "Måltallet er 8 %", "quotes": ["Målet'
+
+
+def _json(quotes: list[str], answer_: str, answered: bool) -> str:
+    return json.dumps({"answer": answer_, "quotes": quotes, "answered": answered}, ensure_ascii=False)
+
+
+STRUCTURED_CASES: dict[str, tuple[str, str]] = {
+    # case: (the JSON the model returns, the fallback's reason)
+    "the model says the passages do not answer": (
+        _json([], "Det fremgår ikke af aftalerne.", False),
+        "refusal: the model found no answer in the passages",
+    ),
+    "a quote that is in no sentence of the passages": (
+        _json(["Sygefraværet skal halveres inden udgangen af året"], "Det halveres.", True),
+        "refusal: the model quoted no sentence of the passages",
+    ),
+    "JSON cut off": (CUT_JSON, f"http error: the reply is not the JSON asked for: {CUT_JSON!r}"),
+}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("case", list(STRUCTURED_CASES))
+def test_a_structured_reply_without_a_checked_answer_falls_back_with_its_reason(
+    served, llm, extractive, endpoint, case
+):
+    reply, reason = STRUCTURED_CASES[case]
+    plain = extractive(Q_DA)
+    llm.script(answer(reply))
+
+    body = ask(served, endpoint, Q_DA)
+
+    assert_model_asked(llm, endpoint, Q_DA, given(plain))
+    assert_fallback(body, plain, reason)
 
 
 # -- guard rejections ----------------------------------------------------------------------------------------------

@@ -153,6 +153,20 @@ def test_answer_shows_quote_and_source(page):
         assert part in source
 
 
+@pytest.mark.parametrize(
+    ("mode", "note"),
+    [
+        ("extractive", "Citeret ordret fra aftalerne."),
+        ("extractive-fallback", "Citeret ordret fra aftalerne."),
+        ("generated", "Formuleret af en sprogmodel og kontrolleret mod citaterne."),
+    ],
+)
+def test_the_answer_says_whether_it_is_quoted_or_generated_and_checked(page, backend, mode, note):
+    backend.routes["POST /ask"] = Reply(body=answer(mode=mode))
+    bubble = ask(page, "Hvad er måltallet for sygefravær?")
+    assert bubble.locator(".answer-kind").inner_text() == note
+
+
 def test_context_disclosure_highlights_the_quote(page, backend):
     bubble = ask(page, "Hvad er måltallet?")
     bubble.locator("details.context summary").first.click()

@@ -285,9 +285,7 @@ function renderAnswer(response) {
       ? el("p", { class: "understood", text: `Forstået som: ${response.standalone_question}` })
       : null,
     el("p", { class: "answer-text", text: response.answer }),
-    response.mode === "generated"
-      ? el("p", { class: "note", text: "Formuleret af en sprogmodel og kontrolleret mod citaterne." })
-      : null,
+    el("p", { class: "note answer-kind", text: ANSWER_KIND[response.mode] || ANSWER_KIND.extractive }),
     response.citations.length
       ? el(
           "div",
@@ -299,6 +297,13 @@ function renderAnswer(response) {
       : null,
   ];
 }
+
+// Which kind of answer the staff member is reading: written by a language model and checked against the quotes,
+// or the agreements' own words.
+const ANSWER_KIND = {
+  generated: "Formuleret af en sprogmodel og kontrolleret mod citaterne.",
+  extractive: "Citeret ordret fra aftalerne.",
+};
 
 function isTableQuote(citations) {
   return citations.length >= 2 && citations.every((c) => c.quote.includes("|"));
