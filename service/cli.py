@@ -86,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
         "Fit the answer scorer on question sets with grouped cross-validation; prints the calibration table.",
     )
     sub.add_argument(
-        "--questions", nargs="*", type=Path, help="question sets (default: benchmarks/*.jsonl except final*)"
+        "--questions",
+        nargs="*",
+        type=Path,
+        help="question sets (default: benchmarks/*.jsonl but those listed in benchmarks/held_out.txt)",
     )
     sub.add_argument("--save-features", type=Path, help="also write the labelled candidate rows to this file")
     sub.add_argument("--add-features", nargs="*", type=Path, default=[], help="rows collected on other indexes")
@@ -232,7 +235,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
     questions = args.questions
     if questions is None:
-        questions = sorted(p for p in (REPO_ROOT / "benchmarks").glob("*.jsonl") if not p.name.startswith("final"))
+        questions = calibrate.fitting_sets(REPO_ROOT / "benchmarks")
     runtime = Runtime(settings)
     # Features do not depend on the scorer: a neutral one, so a stale calibration file cannot block its re-fit.
     answerer = runtime.answerer(runtime.load_or_build(progress=tqdm_progress()), Scorer.neutral())

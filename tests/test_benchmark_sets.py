@@ -163,9 +163,11 @@ ROUND_SETS = {
     "train.jsonl": False,
     "final.jsonl": False,
     "final2.jsonl": False,
+    "final3.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
+    "final3_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
@@ -193,3 +195,14 @@ def test_round_sets_on_the_real_documents_quote_the_file_they_name(name: str) ->
         assert question["kind"] in ROUND_KINDS
         if question["answerable"]:
             assert any(normalise(e) in texts[question["file"]] for e in question["evidence"]), question["id"]
+
+
+def test_the_sets_put_aside_exist_and_are_never_fitted() -> None:
+    from service.answer.calibrate import fitting_sets
+
+    folder = ROOT / "benchmarks"
+    lines = (folder / "held_out.txt").read_text(encoding="utf-8").splitlines()
+    held_out = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    fitted = {path.name for path in fitting_sets(folder)}
+    assert held_out and all((folder / name).is_file() for name in held_out)
+    assert not held_out & fitted and {"train.jsonl", "final2.jsonl"} <= fitted

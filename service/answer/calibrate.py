@@ -60,6 +60,19 @@ def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return questions
 
 
+def fitting_sets(folder: Path) -> list[Path]:
+    """The question sets of `folder` to fit on: every set of questions (not the comparison or precedent sets) but
+    those listed in its held_out.txt."""
+    listed = folder / "held_out.txt"
+    lines = listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else []
+    held_out = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    return [
+        path
+        for path in sorted(folder.glob("*.jsonl"))
+        if path.name not in held_out and '"question"' in path.read_text(encoding="utf-8").split("\n", 1)[0]
+    ]
+
+
 def holds_evidence(text: str, evidence: list[str]) -> bool:
     """A statement is a right answer when it holds one of the evidence strings, or is a part of one (evidence that
     spans a label and its value)."""
