@@ -16,15 +16,7 @@ def text_pdf(lines: list[str]) -> bytes:
     """A one-page PDF whose text layer holds `lines` (Latin-1, as the built-in Helvetica encodes them)."""
     shown = "".join(f"({_escaped(line)}) Tj 0 -16 Td " for line in lines)
     stream = f"BT /F1 11 Tf 60 760 Td {shown}ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    return _pdf(objects)
+    return _one_page(stream, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 
 
 def ring_glyph_pdf(lines: list[str]) -> bytes:
@@ -42,15 +34,23 @@ def ring_glyph_pdf(lines: list[str]) -> bytes:
         b"1 beginbfchar <7E> <0020> endbfchar\n"
         b"endcmap CMapName currentdict /CMap defineresource pop end end"
     )
+    font = (
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /RingSans /Encoding /WinAnsiEncoding "
+        b"/FirstChar 32 /LastChar 255 /Widths [" + widths.encode() + b"] /ToUnicode 6 0 R >>"
+    )
+    return _one_page(stream, font, b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
+
+
+def _one_page(stream: bytes, font: bytes, *more: bytes) -> bytes:
+    """A one-page PDF: the content stream, its font /F1 (object 5) and any further objects (6, ...)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /RingSans /Encoding /WinAnsiEncoding "
-        b"/FirstChar 32 /LastChar 255 /Widths [" + widths.encode() + b"] /ToUnicode 6 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+        font,
+        *more,
     ]
     return _pdf(objects)
 
