@@ -15,7 +15,9 @@ document frequencies, their scores spread evenly below the lowest returned one).
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +40,9 @@ SEARCH_LIMIT = 16_384
 MOMENT_ROWS = 2_000
 _STATISTICS = "statistics/chunks"
 # Requests to Milvus made side by side (a dense and a BM25 search of one query).
+# How long a milvus-lite server may take to open its socket (a busy machine, a large file).
+LITE_START_SECONDS = 30.0
+_SOCKET = re.compile(r"Fail connecting to server on unix:(\S+?\.sock)")
 _ASK = ThreadPoolExecutor(max_workers=8, thread_name_prefix="milvus")
 # BM25 as bm25s computes it (Lucene's k1 and b), so the two engines score alike.
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
@@ -75,7 +80,8 @@ def connect(uri: str, token: str = "") -> Any:
         with warnings.catch_warnings():
             # milvus-lite 2.5.1 imports pkg_resources, which warns on every start; nothing for a user to act on.
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-            return _Guarded(MilvusClient(uri=uri, token=token), uri)
+            client = _lite_client(uri, token) if uri.endswith(".db") else MilvusClient(uri=uri, token=token)
+            return _Guarded(client, uri)
     except Exception as error:  # pymilvus raises several unrelated types for "cannot connect"
         hint = (
             "a milvus-lite file is open in one process only: stop the other process (aftaler serve?) or use a "
@@ -84,6 +90,25 @@ def connect(uri: str, token: str = "") -> Any:
             else "check that the server runs and AFTALER_MILVUS_TOKEN"
         )
         raise SearchEngineUnavailableError(f"Cannot open Milvus at {uri} ({error}): {hint}.") from error
+
+
+def _lite_client(uri: str, token: str) -> Any:
+    """MilvusClient on a milvus-lite file. milvus-lite waits 0.5 s after starting its server process and pymilvus
+    then calls it at once: on a busy machine the server's socket is not there yet and the call fails (seen in CI).
+    The server runs on, so the call is made again once its socket is there. (Starting the server ahead is no way
+    around it: a failed start deletes the lock file of the process that holds the file.)"""
+    from pymilvus import MilvusClient
+
+    try:
+        return MilvusClient(uri=uri, token=token)
+    except Exception as error:
+        late = _SOCKET.search(str(error))
+        if late is None or Path(late.group(1)).exists():
+            raise
+        deadline = time.monotonic() + LITE_START_SECONDS
+        while not Path(late.group(1)).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return MilvusClient(uri=uri, token=token)
 
 
 class _Guarded:

@@ -241,3 +241,22 @@ def test_candidates_below_the_fetched_matches_keep_their_bm25_score(both, monkey
     _, lexical = engine.rescore(vector, tokens, ids)
     engine.refresh()
     assert lexical.tolist() == pytest.approx(reference.rescore(vector, tokens, ids)[1].tolist(), rel=1e-4)
+
+
+def test_a_milvus_lite_server_slow_to_open_its_socket_is_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import milvus_lite
+
+    # The real server, started 2 s late: later than milvus-lite's 0.5 s wait before pymilvus calls it.
+    real = Path(milvus_lite.__file__).parent / "lib"
+    slow = tmp_path / "bin"
+    slow.mkdir()
+    script = slow / "milvus"
+    script.write_text(f'#!/bin/sh\nsleep 2\nLD_LIBRARY_PATH="{real}" exec "{real}/milvus" "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("BIN_PATH", str(slow))
+
+    client = connect(str(tmp_path / "slow.db"))
+
+    assert client.list_collections() == []
