@@ -17,6 +17,7 @@ from ingest.documents import Document
 from ingest.metrics import BY_KEY, comparison_topic, match_topic
 from ingest.targets import targets_from_records
 from service.answer import Answer, Answerer
+from service.answer.analyse import FIGURE_INTENTS
 from service.compare import compare_rows, rows_to_csv
 from service.conversation import standalone_question
 from service.errors import NotFoundError
@@ -165,6 +166,7 @@ class Service:
             self._with_sentences(given),
             [turn.model_dump() for turn in body.history],
             fallback=response.answer,
+            needs_figure=self._asks_figure(response.standalone_question or body.question),
         )
         return with_generated(response, generated, given)
 
@@ -184,11 +186,17 @@ class Service:
             self._with_sentences(given),
             [turn.model_dump() for turn in body.history],
             fallback=response.answer,
+            needs_figure=self._asks_figure(response.standalone_question or body.question),
         ):
             if event.kind == "delta":
                 yield sse("delta", {"text": event.text})
             elif event.result is not None:
                 yield sse("done", with_generated(response, event.result, given).model_dump())
+
+    def _asks_figure(self, question: str) -> bool:
+        """The question asks for a figure, a date or a length of time (its analysis's intent): a generated answer
+        must then state one."""
+        return self.answerer.analyse(question).intent in FIGURE_INTENTS
 
     def _with_sentences(self, given: list[PassageResponse]) -> list[dict]:
         """The passages the model reads, each with its statements (stored at ingest) that lie wholly in it: the

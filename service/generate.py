@@ -135,13 +135,19 @@ def fallback_reason(error: LLMError) -> str:
 
 
 def judge(
-    text: str, lang: str, passages: Sequence[Mapping[str, object]], fallback: str, sources: list[str] | None = None
+    text: str,
+    lang: str,
+    passages: Sequence[Mapping[str, object]],
+    fallback: str,
+    sources: list[str] | None = None,
+    needs_figure: bool = False,
 ) -> Generated:
     """The guard's verdict on a generated text: the answer with its citations, or the fallback with the reason.
-    `sources`: per passage, the text the answer may draw on (default: the passages' text)."""
+    `sources`: per passage, the text the answer may draw on (default: the passages' text); `needs_figure`: the
+    question asks for a figure, a date or a length of time."""
     texts = sources if sources is not None else [str(passage.get("text", "")) for passage in passages]
     metadata = [" ".join(_field(passage, key) for key in ("document_title", "section", "page")) for passage in passages]
-    verdict = check_answer(text, texts, lang, metadata=metadata)
+    verdict = check_answer(text, texts, lang, metadata=metadata, require_figure=needs_figure)
     if not verdict.ok:
         return Generated(fallback, [], FALLBACK, f"guard: {verdict.reason}")
     return Generated(text.strip(), verdict.citations, GENERATED, "")
@@ -176,6 +182,7 @@ def generate_answer(
     *,
     fallback: str = "",
     compare: bool = False,
+    needs_figure: bool = False,
 ) -> Generated:
     """A guard-checked generated answer, or `fallback` (the caller's extractive answer) with the reason."""
     if not passages:
@@ -184,7 +191,7 @@ def generate_answer(
         reply = _reply(client, prompts, question, lang, passages, history, compare, stream=False)
     except LLMError as error:
         return Generated(fallback, [], FALLBACK, fallback_reason(error))
-    return judge(reply.text, lang, passages, fallback, reply.sources)
+    return judge(reply.text, lang, passages, fallback, reply.sources, needs_figure)
 
 
 def stream_answer(
@@ -197,6 +204,7 @@ def stream_answer(
     *,
     fallback: str = "",
     compare: bool = False,
+    needs_figure: bool = False,
 ) -> Iterator[StreamEvent]:
     """Delta events of the answer that will be shown (checked, or the fallback), then one done event."""
     if not passages:
@@ -207,7 +215,7 @@ def stream_answer(
         except LLMError as error:
             result = Generated(fallback, [], FALLBACK, fallback_reason(error))
         else:
-            result = judge(reply.text, lang, passages, fallback, reply.sources)
+            result = judge(reply.text, lang, passages, fallback, reply.sources, needs_figure)
     for piece in _STREAM_PIECE.findall(result.text):
         yield StreamEvent("delta", text=piece)
     yield StreamEvent("done", result=result)

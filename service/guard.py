@@ -3,7 +3,7 @@
 Checks, in order (the first failure is the reason): every citation [n] names a passage that was given; there
 is at least one citation; every quote is verbatim (whitespace-normalised) in a cited passage; every number
 occurs in a cited passage (by value: "4,5 %" == "4,5 pct."); at least one quote or number is there at all;
-the answer is in the question's language.
+the answer is in the question's language; and, when the question asks for a figure, the answer states one.
 
 "Cited" is decided per sentence: a quote or number must be backed by a passage cited in its own sentence, and
 only a sentence without any citation may lean on the passages cited elsewhere in the answer.
@@ -68,6 +68,7 @@ def check_answer(
     *,
     metadata: Sequence[str] | None = None,
     require_evidence: bool = True,
+    require_figure: bool = False,
 ) -> GuardResult:
     """Check a generated answer against the numbered passages it was given ([1] is passages[0]).
 
@@ -107,6 +108,8 @@ def check_answer(
     failure = _check_language(answer, question_lang)
     if failure:
         return GuardResult(False, failure)
+    if require_figure and not find_numbers(_CITATION.sub(" ", _QUOTE.sub(" ", answer))):
+        return GuardResult(False, "the question asks for a figure and the answer states none")
     return GuardResult(True, "", [(n, support.get(n, "")) for n in cited])
 
 

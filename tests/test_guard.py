@@ -114,3 +114,19 @@ def test_a_sentence_without_citation_may_use_any_cited_passage() -> None:
 )
 def test_citation_markers_are_parsed(answer: str, expected: list[int]) -> None:
     assert parse_citations(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("Målet er højst 4,5 % [1].\n»Sygefraværet skal i 2023 være højst 4,5 %.« [1]", True),
+        ("I 2023 [1].", True),  # a date question answered with a year
+        # the quote holds the figure, the answer's own words state none
+        ("Det følges op [1].\n»Sygefraværet skal i 2023 være højst 4,5 %.« [1]", False),
+    ],
+)
+def test_a_figure_question_needs_a_figure_in_the_answers_own_words(answer: str, ok: bool) -> None:
+    verdict = check_answer(answer, PASSAGES, "da", require_figure=True)
+    assert (verdict.ok, verdict.reason) == (
+        (True, "") if ok else (False, "the question asks for a figure and the answer states none")
+    )

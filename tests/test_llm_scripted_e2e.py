@@ -255,6 +255,18 @@ def test_a_structured_answer_with_a_figure_its_sentence_lacks_falls_back(served,
     assert_fallback(body, plain, f"guard: the number “987,6 %” is not in passage [{n}]")
 
 
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_structured_answer_without_the_asked_figure_falls_back(served, llm, extractive, endpoint):
+    # the question asks for a figure; the answer quotes the sentence stating it but states none itself
+    plain = extractive(Q_DA)
+    _, quote, _ = evidence(given(plain))
+    llm.script(answer(json.dumps({"answer": "Det står i aftalen.", "quotes": [quote], "answered": True})))
+
+    body = ask(served, endpoint, Q_DA)
+
+    assert_fallback(body, plain, "guard: the question asks for a figure and the answer states none")
+
+
 CUT_JSON = '{"answer": "Måltallet er 8 %", "quotes": ["Målet'
 
 

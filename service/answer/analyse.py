@@ -34,6 +34,9 @@ class Intent(StrEnum):
     WHAT = "what"  # anything else: a description, a name, a reason
 
 
+# The intents an answer must state a figure for: an amount, a count, a date, a length of time, a frequency.
+FIGURE_INTENTS = frozenset({Intent.FIGURE, Intent.COUNT, Intent.DATE, Intent.DURATION, Intent.FREQUENCY})
+
 # The question word decides the intent: general Danish and English interrogatives, checked in this order.
 _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (Intent.FREQUENCY, FREQUENCY_INTENT),
