@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from benchmarks.common import (
     states_figure,
     write_json,
 )
+from service.guard import own_words
 from tests.llm_server import LocalLLMServer
 
 
@@ -43,16 +43,6 @@ def run(questions: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str,
     with server(None) as base, httpx.Client(base_url=base, timeout=600) as client:
         post(client, "/ask", {"question": "Hvad er måltallet for sygefravær?"})  # warm-up
         return [(q, *post(client, "/ask", {"question": q["question"]})) for q in questions]
-
-
-# Quoted text in an answer, in the marks the prompts and the structured reply use.
-_QUOTED = re.compile(r"»[^«]*«|“[^”]*”|\"[^\"]*\"|„[^“”]*[“”]")
-
-
-def own_words(answer: str) -> str:
-    """What the answer says in its own words: its quotes left out. A figure counts as stated only there: an answer
-    "7" that quotes a row holding the right 6 states 7."""
-    return _QUOTED.sub(" ", answer)
 
 
 def judge(question: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
-COMBINING_RING = "030A"
+COMBINING_RING = "\u030a"
 _SPACE_ENTRY = re.compile(rb"<([0-9A-Fa-f]{2,4})>\s*<0020>")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 
@@ -52,7 +52,7 @@ def layout_line_text(chars: Iterable[Any]) -> str:
         x0, x1 = getattr(char, "x0", None), getattr(char, "x1", None)
         if text == " " and x0 is not None and x1 is not None and x1 - x0 < 0.01 and previous is not None:
             if previous.x0 <= x0 <= previous.x1:
-                text = chr(int(COMBINING_RING, 16))
+                text = COMBINING_RING
         pieces.append(text)
         previous = char if x0 is not None else previous
     return unicodedata.normalize("NFC", "".join(pieces))
@@ -77,7 +77,7 @@ def _remap(font: DictionaryObject, codes: set[int]) -> int:
         if int(match.group(1), 16) not in codes:
             return match.group(0)
         hits += 1
-        return b"<" + match.group(1) + b"> <" + COMBINING_RING.encode() + b">"
+        return b"<" + match.group(1) + b"> <%04X>" % ord(COMBINING_RING)
 
     fixed = _SPACE_ENTRY.sub(mark, data)
     if hits:

@@ -108,9 +108,14 @@ def check_answer(
     failure = _check_language(answer, question_lang)
     if failure:
         return GuardResult(False, failure)
-    if require_figure and not find_numbers(_CITATION.sub(" ", _QUOTE.sub(" ", answer))):
+    if require_figure and not find_numbers(own_words(answer)):
         return GuardResult(False, "the question asks for a figure and the answer states none")
     return GuardResult(True, "", [(n, support.get(n, "")) for n in cited])
+
+
+def own_words(answer: str) -> str:
+    """What an answer says in its own words: its quotes and citations left out."""
+    return _CITATION.sub(" ", _QUOTE.sub(" ", answer))
 
 
 def _sentences(answer: str) -> list[_Sentence]:
@@ -191,12 +196,12 @@ def _sentence_around(passage: str, number: NumberMention, mentions: list[NumberM
 
 def _check_language(answer: str, question_lang: str) -> str:
     # Quotes are Danish by design, even in an English answer: judge only the answer's own words.
-    own_words = _CITATION.sub(" ", _QUOTE.sub(" ", answer))
-    words = _WORD.findall(own_words.lower())
+    own = own_words(answer)
+    words = _WORD.findall(own.lower())
     evidence = sum(word in DANISH for word in words) + sum(word in ENGLISH for word in words)
     if evidence < _MIN_LANGUAGE_EVIDENCE:
         return ""
-    found = detect_language(own_words)
+    found = detect_language(own)
     if found != question_lang:
         expected = _LANGUAGE_NAMES.get(question_lang, question_lang)
         return f"the answer is in {_LANGUAGE_NAMES.get(found, found)}, the question in {expected}"

@@ -72,10 +72,11 @@ def _plain(text: str) -> str:
 
 
 def answer_schema() -> dict[str, Any]:
-    """The JSON the model must return: the sentences it answers from, copied, the answer, and whether those
-    sentences answer the question at all. The sentences come first, so a model writes its answer after copying its
-    evidence, and says last whether that evidence answers (small models copy the nearest sentence and then write
-    "the agreements do not say")."""
+    """The JSON the model must return: the answer, the sentences it answers from, copied, and whether those
+    sentences answer the question at all. The answer comes first: asked to copy first, Qwen2.5-1.5B copied the first
+    passage's sentences whatever the question; answering first, it copies the sentence its answer came from. It
+    says last whether that evidence answers (small models copy the nearest sentence and then write "the agreements
+    do not say")."""
     return {
         "type": "object",
         "properties": {
