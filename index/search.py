@@ -8,6 +8,11 @@ Both scores enter as standard scores over the whole index (how many standard dev
 this query's average chunk). e5 cosines of one query sit in a narrow band (0.80-0.89), and min-max over the
 candidates stretched that band so that a small dense gap outweighed a clear BM25 lead; on the development
 questions standard scores gave recall@5 0.939 -> 0.959, MRR 0.858 -> 0.883 (benchmarks/eval_ask.py).
+
+A passage's dense side is its own cosine blended with the cosine of its best statement (the sentences, rows and
+label/value pairs stored at ingest): a passage's vector averages all it says, and the one sentence that answers
+is diluted by the rest. The blend weight is fitted, not set: `python -m benchmarks.fusion` chooses it by
+cross-validation on the question sets (see SENTENCE_WEIGHT).
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ LEXICAL_WEIGHT_MAX = 0.5
 COVERAGE_FLOOR = 0.35
 # Coverage from which BM25 gets the full LEXICAL_WEIGHT_MAX; Danish questions usually reach 0.8-1.0.
 COVERAGE_FULL = 0.85
+# Weight of the best statement's standard score in a passage's dense side. Chosen by 5-fold cross-validation over
+# 660 answerable questions of the fitting sets, bundled corpus and ../shared/realdocs (benchmarks/fusion.py, 0.4
+# in every fold; results/fusion.json): out of fold recall@1 0.698 -> 0.720, recall@5 0.900 -> 0.927; English
+# questions recall@5 0.880 -> 0.917, real documents 0.856 -> 0.878.
+SENTENCE_WEIGHT = 0.4
+# Statements whose cosines estimate a query's statement mean and spread (an even sample: the spread of a few
+# thousand is as good as of all, and a large corpus should not cost a full pass per query).
+MOMENT_SAMPLE = 4096
 
 
 def lexical_weight(coverage: float) -> float:
@@ -101,6 +114,58 @@ class Scored:
     lexical: float
 
 
+# (pool ids, query vector) -> the best statement cosine of each pool passage (NaN for one without statements), and
+# the mean and spread of the query's statement cosines.
+BestStatements = Callable[[list[str], np.ndarray], tuple[np.ndarray, float, float]]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """One query's candidate pool with every score the fusion weighs, in pool order."""
+
+    pool: list[str]
+    dense: np.ndarray
+    lexical: np.ndarray
+    statement: np.ndarray  # raw cosine of each passage's best statement
+    dense_z: np.ndarray
+    lexical_z: np.ndarray
+    statement_z: np.ndarray
+    lexical_weight: float
+
+    def fused(self, sentence_weight: float = SENTENCE_WEIGHT) -> np.ndarray:
+        dense_side = (1.0 - sentence_weight) * self.dense_z + sentence_weight * self.statement_z
+        return (1.0 - self.lexical_weight) * dense_side + self.lexical_weight * self.lexical_z
+
+
+def parts(
+    engine: SearchEngine,
+    query_vector: np.ndarray,
+    tokens: list[str],
+    where: Where,
+    candidates: int,
+    order: Mapping[str, int],
+    best_statements: BestStatements | None = None,
+) -> Parts | None:
+    """The union of the best dense and the best BM25 candidates, each re-scored on both sides (and by its best
+    statement when `best_statements` is given). `order` gives each row the caller knows its position; rows it
+    lacks are left out: a shared engine may already hold rows of documents this replica has not loaded yet."""
+    dense_ranked, lexical_ranked = engine.candidates(query_vector, tokens, candidates, where)
+    pool = sorted({i for i in (*dense_ranked.ids, *lexical_ranked.ids) if i in order}, key=order.__getitem__)
+    if not pool:
+        return None
+    dense, lexical = engine.rescore(query_vector, tokens, pool)
+    weight = lexical_weight(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
+    dense_z = _standard(dense, *engine.dense_moments(query_vector))
+    # With no lexical say, its spread is not needed (for a remote engine it costs a query).
+    lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if weight else np.zeros_like(lexical)
+    statement, statement_z = dense, dense_z
+    if best_statements is not None:
+        best, mean, std = best_statements(pool, query_vector)
+        statement = np.where(np.isnan(best), dense, best)  # a passage without statements keeps its own cosine
+        statement_z = _standard(statement, mean, std)
+    return Parts(pool, dense, lexical, statement, dense_z, lexical_z, statement_z, weight)
+
+
 def hybrid(
     engine: SearchEngine,
     query_vector: np.ndarray,
@@ -108,23 +173,16 @@ def hybrid(
     where: Where,
     candidates: int,
     order: Mapping[str, int],
+    best_statements: BestStatements | None = None,
 ) -> list[Scored]:
-    """The union of the best dense and the best BM25 candidates, each re-scored on both sides and fused.
-    `order` gives each row the caller knows its position (ties keep it); rows it lacks are left out: a shared
-    engine may already hold rows of documents this replica has not loaded yet."""
-    dense_ranked, lexical_ranked = engine.candidates(query_vector, tokens, candidates, where)
-    pool = sorted({i for i in (*dense_ranked.ids, *lexical_ranked.ids) if i in order}, key=order.__getitem__)
-    if not pool:
+    """The pool of `parts`, fused and ranked."""
+    found = parts(engine, query_vector, tokens, where, candidates, order, best_statements)
+    if found is None:
         return []
-    dense, lexical = engine.rescore(query_vector, tokens, pool)
-    weight = lexical_weight(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
-    dense_z = _standard(dense, *engine.dense_moments(query_vector))
-    # With no lexical say, its spread is not needed (for a remote engine it costs a query).
-    lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if weight else np.zeros_like(lexical)
-    fused = (1.0 - weight) * dense_z + weight * lexical_z
+    fused = found.fused()
     # Ties (e.g. duplicated boilerplate) resolve by chunk order so results are deterministic.
-    ranked = sorted(range(len(pool)), key=lambda i: (-fused[i], order[pool[i]]))
-    return [Scored(pool[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in ranked]
+    ranked = sorted(range(len(found.pool)), key=lambda i: (-fused[i], order[found.pool[i]]))
+    return [Scored(found.pool[i], float(fused[i]), float(found.dense[i]), float(found.lexical[i])) for i in ranked]
 
 
 def _standard(values: np.ndarray, mean: float, std: float) -> np.ndarray:
@@ -177,6 +235,9 @@ class Index:
         self._embedder = embedder
         if len(engine) != len(self._chunks):
             raise ValueError(f"index parts disagree: {len(self._chunks)} chunks, {len(engine)} search engine rows")
+        table = self.statements
+        self._statement_rows = [np.asarray(table.within(c.document_id, c.start, c.end), np.int64) for c in self._chunks]
+        self._moment_rows = np.linspace(0, len(table) - 1, min(len(table), MOMENT_SAMPLE)).astype(np.int64)
 
     def __len__(self) -> int:
         return len(self._chunks)
@@ -221,7 +282,29 @@ class Index:
         if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
             return []
         query_vector = self._embedder().embed_query(query)
-        return hybrid(self.engine, query_vector, tokenize(query), where, candidates, self._row_of)
+        return hybrid(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
+
+    def query_parts(self, query: str, candidates: int = CANDIDATES) -> Parts | None:
+        """The scores a search of the whole index fuses, for fitting the fusion (benchmarks/fusion.py)."""
+        if not query.strip() or len(self) == 0:
+            return None
+        query_vector = self._embedder().embed_query(query)
+        where = self._where(None, None)
+        return parts(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
+
+    def best_statements(self, pool: list[str], query_vector: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """Each pool passage's best statement cosine (NaN when it has none), and the mean and standard deviation
+        of the query's cosines over (an even sample of) the index's statements."""
+        vectors = self.statements.vectors
+        best = np.full(len(pool), np.nan)
+        if not len(self._moment_rows):
+            return best, 0.0, 0.0
+        sample = vectors[self._moment_rows] @ query_vector
+        for n, chunk_id in enumerate(pool):
+            rows = self._statement_rows[self._row_of[chunk_id]]
+            if len(rows):
+                best[n] = float(np.max(vectors[rows] @ query_vector))
+        return best, float(sample.mean()), float(sample.std())
 
     def _hit(self, item: Scored) -> Hit:
         chunk = self._chunks[self._row_of[item.id]]

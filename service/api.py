@@ -284,7 +284,10 @@ class Service:
             section_kind=body.section_kind,
             per_document=pool,
         )
-        ranked = rank_by_sentences(candidates, self.answerer.embedder.embed_query(body.text), self.index.statements)
+        best, _, _ = self.index.best_statements(
+            [h.id for h in candidates], self.answerer.embedder.embed_query(body.text)
+        )
+        ranked = rank_by_sentences(candidates, best)
         hits = diversify(ranked, body.top_k, PER_DOCUMENT)
         return SimilarResponse(
             text=body.text,

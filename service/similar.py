@@ -12,7 +12,6 @@ from dataclasses import replace
 import numpy as np
 
 from index.search import Hit
-from index.statements import StatementTable
 from ingest.danish import TOKEN, tokenize
 
 # Passages the hybrid search hands to the sentence ranking, and the weight of the best sentence against the
@@ -40,11 +39,14 @@ def highlight_spans(draft: str, passage: str) -> list[tuple[int, int]]:
     return spans
 
 
-def rank_by_sentences(hits: list[Hit], draft_vector: np.ndarray, sentences: StatementTable) -> list[Hit]:
-    """`hits` re-scored by their sentence closest to the draft (and, less, their own similarity), best first."""
-    rescored = []
-    for hit in hits:
-        rows = sentences.within(hit.document_id, hit.start, hit.end)
-        best = float(np.max(sentences.vectors[rows] @ draft_vector)) if rows else hit.dense_score
-        rescored.append(replace(hit, score=SENTENCE_WEIGHT * best + (1 - SENTENCE_WEIGHT) * hit.dense_score))
+def rank_by_sentences(hits: list[Hit], best: np.ndarray) -> list[Hit]:
+    """`hits` re-scored by `best`, the cosine of each one's statement closest to the draft (`Index.best_statements`
+    of the draft as written; NaN for a passage without statements), and, less, their own similarity, best first."""
+    rescored = [
+        replace(
+            hit,
+            score=SENTENCE_WEIGHT * (hit.dense_score if np.isnan(b) else b) + (1 - SENTENCE_WEIGHT) * hit.dense_score,
+        )
+        for hit, b in zip(hits, best, strict=True)
+    ]
     return sorted(rescored, key=lambda hit: hit.score, reverse=True)

@@ -206,3 +206,28 @@ def test_the_sets_put_aside_exist_and_are_never_fitted() -> None:
     fitted = {path.name for path in fitting_sets(folder)}
     assert held_out and all((folder / name).is_file() for name in held_out)
     assert not held_out & fitted and {"train.jsonl", "final2.jsonl"} <= fitted
+
+
+@pytest.mark.parametrize(
+    ("question", "belongs"),
+    [
+        ({"answerable": True, "document": "CJU"}, True),  # names a document here by its title
+        ({"answerable": True, "document": "Randers"}, False),  # no document here bears the name (the text may)
+        ({"answerable": True, "document": "Kærkommen", "file": "kaerkommen.pdf"}, True),
+        ({"answerable": True, "document": "CJU", "file": "elsewhere.pdf"}, False),  # its file is in another index
+        ({"answerable": False, "document": "", "file": "elsewhere.pdf"}, False),
+        ({"answerable": False, "document": ""}, True),  # an unanswerable question without a file counts anywhere
+    ],
+    ids=["title", "text-only", "file-here", "file-elsewhere", "unanswerable-elsewhere", "unanswerable-anywhere"],
+)
+def test_a_question_is_fitted_on_the_index_that_holds_its_document(question: dict[str, Any], belongs: bool) -> None:
+    from service.answer.calibrate import IndexDocuments, normalise
+
+    documents = IndexDocuments(
+        files=frozenset({"cju.txt", "kaerkommen.pdf"}),
+        names=(
+            normalise("Institutionsaftale for CJU | CJU - Center for Job & Uddannelse | Aabenraa Kommune"),
+            normalise("Tilsynsrapport for Kærkommen | Kærkommen | Aarhus Kommune"),
+        ),
+    )
+    assert documents.asked_about(question) is belongs

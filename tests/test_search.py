@@ -6,7 +6,16 @@ import pytest
 from index.embed import HashEmbedder
 from index.embedded import EmbeddedEngine
 from index.lexical import LexicalIndex
-from index.search import COVERAGE_FLOOR, COVERAGE_FULL, LEXICAL_WEIGHT_MAX, Filters, Index, lexical_weight
+from index.search import (
+    COVERAGE_FLOOR,
+    COVERAGE_FULL,
+    LEXICAL_WEIGHT_MAX,
+    SENTENCE_WEIGHT,
+    Filters,
+    Index,
+    Parts,
+    lexical_weight,
+)
 from index.statements import StatementTable
 from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document, Section
@@ -249,3 +258,31 @@ def test_rows_taken_from_a_vector_index_stay_valid_after_the_index_is_gone() -> 
     gc.collect()
     _ = [np.ones((500, 32)) for _ in range(20)]  # memory a freed index would hand to these
     assert np.allclose(rows, normalise(source))
+
+
+def test_a_passage_whose_one_statement_matches_outranks_a_passage_matching_only_as_a_whole() -> None:
+    """The dense side blends the passage's own standard score with its best statement's."""
+    one = np.ones(2)
+    parts = Parts(
+        pool=["whole", "one-statement"],
+        dense=one,
+        lexical=np.zeros(2),
+        statement=one,
+        dense_z=np.array([1.0, 0.8]),
+        lexical_z=np.zeros(2),
+        statement_z=np.array([0.0, 2.0]),
+        lexical_weight=0.0,
+    )
+    assert (int(np.argmax(parts.fused(0.0))), int(np.argmax(parts.fused(SENTENCE_WEIGHT)))) == (0, 1)
+
+
+def test_best_statements_give_each_passage_its_closest_statement_and_nan_without_any() -> None:
+    document = make_document("a", ["Sygefraværet skal ned. Budgettet er 4 mio. kr.", "Trivsel måles årligt."])
+    index = make_index([document])
+    query = HashEmbedder(dimension=64).embed_query("budget mio kr")
+    best, mean, std = index.best_statements(["a:0000", "a:0001"], query)
+    table = index.statements
+    expected = [float(np.max(table.vectors[table.within("a", c.start, c.end)] @ query)) for c in document.chunks]
+    assert np.allclose(best, expected) and std > 0
+    bare = Index([document], index.engine, lambda: HashEmbedder(dimension=64))  # an index without statements
+    assert np.isnan(bare.best_statements(["a:0000"], query)[0]).all()

@@ -82,25 +82,29 @@ def holds_evidence(text: str, evidence: list[str]) -> bool:
 
 @dataclass(frozen=True)
 class IndexDocuments:
-    """What a question set is matched against, read once per index: file names and normalised texts."""
+    """What a question set is matched against, read once per index: file names and normalised names (title, unit,
+    organisation) of its documents."""
 
     files: frozenset[str]
-    texts: tuple[str, ...]
+    names: tuple[str, ...]
 
     @classmethod
     def of(cls, answerer: Answerer) -> IndexDocuments:
         documents = answerer.index.documents.values()
         return cls(
             frozenset(Path(d.path).name for d in documents),
-            tuple(normalise(f"{d.title} {d.unit} {d.text}") for d in documents),
+            tuple(normalise(f"{d.title} | {d.unit} | {d.organisation}") for d in documents),
         )
 
     def asked_about(self, question: dict[str, Any]) -> bool:
-        """The question is about a document of this index (an unanswerable one without a file counts anywhere)."""
+        """The question is about a document of this index: its file is here, or (a set without files) a document
+        here bears the name it gives. An unanswerable question without a file counts anywhere."""
+        if question.get("file"):
+            return Path(question["file"]).name in self.files
         if not question["answerable"]:
-            return not question.get("file") or Path(question["file"]).name in self.files
+            return True
         name = normalise(question["document"])
-        return any(name in text for text in self.texts)
+        return any(name in names for names in self.names)
 
 
 def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
