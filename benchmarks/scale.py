@@ -112,7 +112,8 @@ def build(engine_name: str, rows: list[Any], vectors: np.ndarray, work: Path, gr
         if graph:
             index.save_graph(work / "graph.hnsw")
         return EmbeddedEngine(rows, index, LexicalIndex.build([r.text for r in rows]))
-    from index.milvus import MilvusEngine, connect
+    from index.milvus import MilvusEngine
+    from index.milvus_client import connect
 
     engine = MilvusEngine(connect(str(work / "scale.db")), "scale")
     engine.reset()

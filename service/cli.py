@@ -258,7 +258,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from index.milvus import serve_lite
+    from index.milvus_client import serve_lite
     from service.app import create_app
 
     if settings.search_backend == "milvus" and settings.milvus_target.endswith(".db"):

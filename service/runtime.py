@@ -13,7 +13,8 @@ from functools import cached_property
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMissingError
 from index.lock import ingest_lock
-from index.milvus import MilvusEngine, connect, is_lite
+from index.milvus import MilvusEngine
+from index.milvus_client import connect, is_lite
 from index.published import PublishReport, load_published, manifest_version, publish
 from index.search import Index
 from index.serialize import MANIFEST, read_folder, read_manifest

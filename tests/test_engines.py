@@ -15,7 +15,8 @@ from index.embed import HashEmbedder
 from index.embedded import EmbeddedEngine
 from index.engine import SearchEngine, Where, engine_rows
 from index.lexical import LexicalIndex, tokenize
-from index.milvus import MilvusEngine, connect
+from index.milvus import MilvusEngine
+from index.milvus_client import connect
 from index.search import Filters, Index
 from index.vectors import VectorIndex
 from ingest.documents import Document
@@ -185,7 +186,7 @@ def test_a_milvus_lite_file_open_in_another_process_is_a_clear_error(tmp_path: P
         [
             sys.executable,
             "-c",
-            f"from index.milvus import connect; connect({str(path)!r}); print('open', flush=True); input()",
+            f"from index.milvus_client import connect; connect({str(path)!r}); print('open', flush=True); input()",
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from service.api import model_passages
+from service.llm_answer import model_passages
 from service.schemas import AskResponse
 from tests.live_server import LiveServer, copied_server
 from tests.scripted_llm import answer, status

@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.api import model_passages
 from service.errors import LLMError
 from service.generate import FALLBACK, Generated, fallback_reason, judge
+from service.llm_answer import model_passages
 from service.reply import read_reply, sentences_of
 from service.schemas import AskResponse
 from tests.live_server import LiveServer

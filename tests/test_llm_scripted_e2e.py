@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from ingest.numbers import find_numbers
-from service.api import model_passages
+from service.llm_answer import model_passages
 from service.schemas import AskResponse
 from tests.live_server import LiveServer
 from tests.scripted_llm import (

@@ -3,7 +3,7 @@ found, with offsets that still point into the document, so a generated answer's 
 
 from __future__ import annotations
 
-from service.api import MODEL_PASSAGES, MODEL_WINDOW, model_passages
+from service.llm_answer import MODEL_PASSAGES, MODEL_WINDOW, model_passages
 from service.schemas import AskResponse, CitationResponse, EvidenceResponse, PassageResponse
 
 DOCUMENT = "x" * 1000 + " ".join(f"Sætning nummer {n} om sygefravær." for n in range(200))

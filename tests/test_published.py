@@ -9,7 +9,8 @@ import pytest
 
 from index.embed import HashEmbedder
 from index.errors import IndexIncompatibleError, IndexMissingError
-from index.milvus import MilvusEngine, connect
+from index.milvus import MilvusEngine
+from index.milvus_client import connect
 from index.published import load_published, manifest_version, publish
 from index.serialize import read_folder, read_manifest
 from index.store import load_index
