@@ -1,14 +1,16 @@
 """Heading detection: find where a document's own sections begin, and how deep each heading sits.
 
-Three kinds of heading are recognised, all from their shape rather than from a list of known titles:
-numbered headings ("2.6.1. Nedbringelse af sygefravær", also inside run-together scraped lines), goal
-table rows ("Mål nr. 6 | Fortsat arbejde ..."), and, in documents without numbering, short title lines
-of a recurring template ("Baggrund og formål", "Aktiviteter:").
+Recognised from their shape rather than from a list of known titles: numbered headings ("2.6.1. Nedbringelse af
+sygefravær", also inside run-together scraped lines) and goal table rows ("Mål nr. 6 | Fortsat arbejde ...").
+In documents without numbering, the lines the file itself sets as headings (a PDF's larger type,
+ingest/layout.py) when it marks some, else short title lines of a recurring template ("Baggrund og formål",
+"Aktiviteter:").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -40,6 +42,8 @@ _MAX_NUMBER_STEP = 3  # sections may be skipped ("2.4.2" then "2.4.5")
 _MAX_LABEL_CHARS = 100
 _MAX_LABEL_WORDS = 14
 _MIN_NUMBERED_HEADINGS = 3  # fewer than this and the document is treated as unnumbered
+_MIN_MARKED_HEADINGS = 2  # a file marking fewer headings than this in its text says nothing of its structure
+_KEY_DROP = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -273,11 +277,59 @@ def label_headings(text: str) -> list[Heading]:
     return found
 
 
-def find_headings(text: str) -> list[Heading]:
-    """All headings of a cleaned document text, sorted by position."""
+def _key(text: str) -> str:
+    """Letters and digits only, casefolded, accents dropped: a heading as the file's layout reports it ("Delingaf
+    kommunale social-og ...", runs joined without their spaces) against the same line of the cleaned text."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return _KEY_DROP.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def marked_headings(text: str, marked: tuple[tuple[str, int], ...]) -> list[Heading]:
+    """The headings the file marks (text, level), found in order as whole lines of the cleaned text (or two
+    lines, for a heading wrapped in the text but not in the layout). One not found (a running header removed by
+    cleaning, a line cleaning changed) is left out."""
+    lines = [line for line in _lines(text) if line.text.strip()]
+    keys = [_key(line.text) for line in lines]
+    found: list[Heading] = []
+    position = 0
+    for heading_text, level in marked:
+        key = _key(heading_text)
+        if not key:
+            continue
+        for n in range(position, len(lines)):
+            one = keys[n] == key
+            if one or (n + 1 < len(lines) and keys[n] and keys[n] + keys[n + 1] == key):
+                line = lines[n]
+                start = line.start + len(line.text) - len(line.text.lstrip())
+                words = line.text if one else f"{line.text} {lines[n + 1].text}"
+                found.append(Heading(start, " ".join(words.split()), level))
+                position = n + (1 if one else 2)
+                break
+    return found
+
+
+def find_headings(text: str, marked: tuple[tuple[str, int], ...] = ()) -> list[Heading]:
+    """All headings of a cleaned document text, sorted by position; `marked`: the lines its file sets as
+    headings, with their level."""
     numbered = numbered_headings(text)
+    from_file = marked_headings(text, marked)
+    if len(from_file) >= _MIN_MARKED_HEADINGS and not _set_as_headings(text, numbered, from_file):
+        numbered = []  # numbered lines the file does not set as headings: footnotes, numbered lists
     headings = numbered + goal_row_headings(text, numbered)
     if len(numbered) < _MIN_NUMBERED_HEADINGS:
         taken = {h.start for h in headings}
-        headings += [h for h in label_headings(text) if h.start not in taken]
+        unnumbered = from_file if len(from_file) >= _MIN_MARKED_HEADINGS else label_headings(text)
+        headings += [h for h in unnumbered if h.start not in taken]
     return sorted(headings, key=lambda h: h.start)
+
+
+def _set_as_headings(text: str, numbered: list[Heading], marked: list[Heading]) -> bool:
+    """At least half of the numbered headings are on (or next to: a kicker line) a line the file sets as a
+    heading."""
+    if not numbered:
+        return False
+    marked_lines = {text.count("\n", 0, h.start) for h in marked}
+    confirmed = sum(
+        any(line in marked_lines for line in (text.count("\n", 0, h.start) + step for step in (0, 1))) for h in numbered
+    )
+    return 2 * confirmed >= len(numbered)

@@ -31,6 +31,7 @@ from ingest.errors import (
     UnsupportedFormatError,
 )
 from ingest.glyphs import restore_marks
+from ingest.layout import TypeSizes
 from ingest.ocr import ocr_pages, unavailable
 from ingest.pages import normalise_page
 from ingest.titles import pdf_title
@@ -59,9 +60,10 @@ def load_file(path: Path) -> RawDocument:
     if path.stat().st_size == 0:
         raise EmptyDocumentError(f"{path}: the file is empty; add a file with text")
     ocr: tuple[int, ...] = ()
+    headings: tuple[tuple[str, int], ...] = ()
     if fmt == "pdf":
         extraction = extract_pdf(path)
-        pages, ocr = list(extraction.pages), extraction.ocr_pages
+        pages, ocr, headings = list(extraction.pages), extraction.ocr_pages, extraction.headings
     elif fmt == "docx":
         pages = [_docx_text(path)]
     elif fmt == "html":
@@ -81,9 +83,7 @@ def load_file(path: Path) -> RawDocument:
             )
         raise EmptyDocumentError(f"{path}: no extractable text; {hint}")
     title = pdf_title(path) if fmt == "pdf" else ""
-    return RawDocument(
-        path=str(path), format=fmt, pages=tuple(pages), has_pages=fmt == "pdf", title=title, ocr_pages=ocr
-    )
+    return RawDocument(str(path), fmt, tuple(pages), fmt == "pdf", title, ocr, headings)
 
 
 # --- plain text ---------------------------------------------------------------------------------------
@@ -113,6 +113,7 @@ class PdfExtraction:
     pages: tuple[str, ...]
     fallback_pages: tuple[int, ...]  # 1-based pages whose text came from pdfminer.six instead of pypdf
     ocr_pages: tuple[int, ...] = ()  # 1-based pages without a text layer, read by OCR
+    headings: tuple[tuple[str, int], ...] = ()  # lines set in heading type, with their level (ingest/layout.py)
 
 
 def broken_glyph_count(text: str) -> int:
@@ -129,10 +130,12 @@ def extract_pdf(path: Path) -> PdfExtraction:
     reader = _open_pdf(path)
     restore_marks(reader)
     texts: list[str] = []
+    sizes = TypeSizes()
     try:
-        for page in reader.pages:
+        for number, page in enumerate(reader.pages):
+            sizes.start_page(number)
             try:
-                texts.append(page.extract_text() or "")
+                texts.append(page.extract_text(visitor_text=sizes.visit) or "")
             except Exception:  # one damaged content stream; pdfminer may still read the page
                 _log.warning("%s: pypdf could not read a page", path)
                 texts.append("")
@@ -153,7 +156,7 @@ def extract_pdf(path: Path) -> PdfExtraction:
     if read:
         _log.info("%s: %d scanned page(s) read by OCR", path, len(read))
     ocr = tuple(sorted(i + 1 for i in read))
-    return PdfExtraction(pages=tuple(texts), fallback_pages=tuple(fallback), ocr_pages=ocr)
+    return PdfExtraction(tuple(texts), tuple(fallback), ocr, sizes.headings())
 
 
 def _open_pdf(path: Path) -> PdfReader:

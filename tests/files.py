@@ -1,5 +1,5 @@
-"""Small real files for upload and ingest tests: a text PDF written by hand, a scanned (image-only) PDF, an
-encrypted and a damaged PDF, a DOCX, a zip bomb that claims to be a DOCX."""
+"""Small real files for upload and ingest tests: a text PDF written by hand (plain, or with headings set in larger
+type), a scanned (image-only) PDF, an encrypted and a damaged PDF, a DOCX, a zip bomb that claims to be a DOCX."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ def text_pdf(lines: list[str]) -> bytes:
     """A one-page PDF whose text layer holds `lines` (Latin-1, as the built-in Helvetica encodes them)."""
     shown = "".join(f"({_escaped(line)}) Tj 0 -16 Td " for line in lines)
     stream = f"BT /F1 11 Tf 60 760 Td {shown}ET".encode("latin-1")
+    return _one_page(stream, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+
+
+def styled_pdf(lines: list[tuple[str, float]]) -> bytes:
+    """A one-page PDF of (text, type size) lines, top to bottom: headings set in larger type, as reports do."""
+    shown, y = [], 790.0
+    for line, size in lines:
+        shown.append(f"BT /F1 {size:g} Tf 60 {y:g} Td ({_escaped(line)}) Tj ET")
+        y -= 1.6 * size
+    stream = " ".join(shown).encode("latin-1")
     return _one_page(stream, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 
 
