@@ -20,7 +20,8 @@ class RawDocument:
     has_pages: bool
     title: str = ""  # the file's own title (property or large type on the first page), "" when it has none
     ocr_pages: tuple[int, ...] = ()  # 1-based pages read by OCR (scanned, no text layer)
-    headings: tuple[tuple[str, int], ...] = ()  # lines the file sets as headings (type size), with their level
+    headings: tuple[tuple[str, int], ...] = ()  # lines the file sets as headings (type size, tags), with their level
+    marked_up: bool = False  # the headings are the file's markup (HTML tags), not read from its look
 
 
 @dataclass(frozen=True)

@@ -308,11 +308,17 @@ def marked_headings(text: str, marked: tuple[tuple[str, int], ...]) -> list[Head
     return found
 
 
-def find_headings(text: str, marked: tuple[tuple[str, int], ...] = ()) -> list[Heading]:
+def find_headings(text: str, marked: tuple[tuple[str, int], ...] = (), marked_up: bool = False) -> list[Heading]:
     """All headings of a cleaned document text, sorted by position; `marked`: the lines its file sets as
-    headings, with their level."""
+    headings, with their level. Headings marked up by the author (`marked_up`: HTML tags) are the structure
+    outright; headings read from type size defer to a numbering the layout confirms, whose levels are surer."""
     numbered = numbered_headings(text)
     from_file = marked_headings(text, marked)
+    if marked_up and len(from_file) >= _MIN_MARKED_HEADINGS:
+        top = min(h.level for h in from_file)
+        if [h.level for h in from_file].count(top) == 1 and from_file[0].level == top:
+            from_file = from_file[1:]  # one heading above all the others is the page's title, not a section
+        return sorted(from_file + goal_row_headings(text, []), key=lambda h: h.start)
     if len(from_file) >= _MIN_MARKED_HEADINGS and not _set_as_headings(text, numbered, from_file):
         numbered = []  # numbered lines the file does not set as headings: footnotes, numbered lists
     headings = numbered + goal_row_headings(text, numbered)

@@ -67,7 +67,8 @@ def load_file(path: Path) -> RawDocument:
     elif fmt == "docx":
         pages = [_docx_text(path)]
     elif fmt == "html":
-        pages = [_html_text(path.read_bytes())]
+        html, headings = _html_text(path.read_bytes())
+        pages = [html]
     else:
         pages = [decode_text(path.read_bytes(), path)]
     pages = [normalise_page(page) for page in pages]
@@ -83,7 +84,8 @@ def load_file(path: Path) -> RawDocument:
             )
         raise EmptyDocumentError(f"{path}: no extractable text; {hint}")
     title = pdf_title(path) if fmt == "pdf" else ""
-    return RawDocument(str(path), fmt, tuple(pages), fmt == "pdf", title, ocr, headings)
+    # A web page's <h1>-<h6> are its author's own structure; a PDF's type sizes are read from its look.
+    return RawDocument(str(path), fmt, tuple(pages), fmt == "pdf", title, ocr, headings, fmt == "html")
 
 
 # --- plain text ---------------------------------------------------------------------------------------
@@ -278,6 +280,7 @@ def _docx_table(table: Table) -> list[str]:
 
 # --- HTML ---------------------------------------------------------------------------------------------
 
+_HEADING_TAG = re.compile(r"^h[1-6]$")
 _DROP = {"script", "style", "nav", "header", "footer", "noscript", "template", "head", "svg", "form", "button"}
 _BLOCK = {
     "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt", "fieldset",
@@ -286,12 +289,18 @@ _BLOCK = {
 }  # fmt: skip
 
 
-def _html_text(data: bytes) -> str:
+def _html_text(data: bytes) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The page's text, and its headings (<h1>-<h6> outside dropped parts) with their level."""
     soup = BeautifulSoup(data, "lxml")
     parts: list[str] = []
     _walk_html(soup, parts)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    headings = tuple(
+        (" ".join(tag.get_text().split()), int(tag.name[1]))
+        for tag in soup.find_all(_HEADING_TAG)
+        if not tag.find_parent(list(_DROP))
+    )
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), headings
 
 
 def _walk_html(node: Tag, parts: list[str], pre: bool = False) -> None:

@@ -18,7 +18,9 @@ from ingest.titles import readable_file_name
 
 # Bump whenever loading, cleaning, heading detection, chunking or target extraction changes what a file turns
 # into: stored indexes built with another version are re-ingested instead of reused.
-CHUNKING_VERSION = "ingest-3"  # 2: titles from the file's layout and properties; 3: headings set in larger type
+CHUNKING_VERSION = (
+    "ingest-3"  # 2: titles from the file's layout and properties; 3: headings set in larger type or tagged
+)
 SUPPORTED_EXTENSIONS = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 _MAX_SLUG = 48
 # Danish letters have no Unicode decomposition, so they are folded by hand before the accent stripping.
@@ -68,7 +70,7 @@ def ingest_file(path: Path, root: Path) -> Document:
         text=text,
         content_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
         page_starts=page_starts,
-        sections=split_document(doc_id, text, page_starts, raw.headings),
+        sections=split_document(doc_id, text, page_starts, raw.headings, raw.marked_up),
         ocr_pages=raw.ocr_pages,
         **{field: meta[field] for field in FIELDS},
     )

@@ -172,11 +172,15 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def split_document(
-    doc_id: str, text: str, page_starts: tuple[int, ...], marked: tuple[tuple[str, int], ...] = ()
+    doc_id: str,
+    text: str,
+    page_starts: tuple[int, ...],
+    marked: tuple[tuple[str, int], ...] = (),
+    marked_up: bool = False,
 ) -> tuple[Section, ...]:
     """Sections following the document's own headings (`marked`: those its file sets as headings, with their
-    level), each cut into chunks with stable ids."""
-    headings = find_headings(text, marked)
+    level; `marked_up`: by markup), each cut into chunks with stable ids."""
+    headings = find_headings(text, marked, marked_up)
     bounds = [(0, ())] if not headings or text[: headings[0].start].strip() else []
     bounds += list(zip((h.start for h in headings), _heading_paths(headings), strict=True))
     sections: list[Section] = []

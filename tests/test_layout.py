@@ -1,5 +1,5 @@
-"""Headings a PDF sets in larger type become sections; numbered lines the layout does not set as headings
-(footnotes, numbered lists) do not."""
+"""Headings a file marks become sections: a PDF's larger type (numbered lines the layout does not set as headings,
+footnotes and numbered lists, do not), a web page's <h1>-<h6>."""
 
 from __future__ import annotations
 
@@ -106,4 +106,25 @@ def test_a_report_pdf_without_numbering_is_split_at_its_large_type_headings(tmp_
     assert [s.heading_path for s in document.sections if s.heading_path] == [
         ("Formål med bostøtten",),
         ("Sådan visiteres borgeren",),
+    ]
+
+
+def test_a_web_pages_heading_tags_are_its_sections_under_its_agenda_items(tmp_path: Path) -> None:
+    page = (
+        "<html><body><h1>Udvalget – møde 2024-11-18</h1>"
+        "<h2>1. Godkendelse af dagsorden</h2><h3>Beslutning</h3><p>Godkendt.</p>"
+        "<h2>2. Budget 2025</h2><h3>Indstilling</h3><p>Forvaltningen indstiller, at budgettet godkendes.</p>"
+        "<h3>Beslutning</h3><p>1. Godkendt med 6 stemmer.</p><p>2. Sagen sendes videre.</p>"
+        "<p>3. Orientering følger.</p></body></html>"
+    )
+    path = tmp_path / "udvalg.html"
+    path.write_text(page, encoding="utf-8")
+    document = ingest_file(path, tmp_path)
+    assert [s.heading_path for s in document.sections] == [
+        (),  # the page's title, above every section
+        ("1. Godkendelse af dagsorden",),
+        ("1. Godkendelse af dagsorden", "Beslutning"),
+        ("2. Budget 2025",),
+        ("2. Budget 2025", "Indstilling"),
+        ("2. Budget 2025", "Beslutning"),
     ]
