@@ -45,8 +45,8 @@ COVERAGE_FLOOR = 0.35
 COVERAGE_FULL = 0.85
 # Weight of the best statement's standard score in a passage's dense side. Chosen by 5-fold cross-validation over
 # 660 answerable questions of the fitting sets, bundled corpus and ../shared/realdocs (benchmarks/fusion.py, 0.4
-# in every fold; results/fusion.json): out of fold recall@1 0.698 -> 0.720, recall@5 0.900 -> 0.927; English
-# questions recall@5 0.880 -> 0.917, real documents 0.856 -> 0.878.
+# in four folds of five; results/fusion.json): out of fold recall@1 0.703 -> 0.724, recall@5 0.889 -> 0.914;
+# English questions recall@5 0.862 -> 0.899, real documents 0.824 -> 0.842.
 SENTENCE_WEIGHT = 0.4
 # Statements whose cosines estimate a query's statement mean and spread (an even sample: the spread of a few
 # thousand is as good as of all, and a large corpus should not cost a full pass per query).
