@@ -1,11 +1,13 @@
-"""Fits the search's SENTENCE_WEIGHT (index/search.py): how much a passage's best statement counts beside the
-passage's own cosine, chosen by 5-fold cross-validation on the fitting question sets, not by hand.
+"""Fits the search's fusion weights (index/search.py) by 5-fold cross-validation on the fitting question sets, not by
+hand: SENTENCE_WEIGHT, how much a passage's best statement counts beside the passage's own cosine, and
+LEXICAL_WEIGHT_MAX, BM25's share at full vocabulary coverage.
 
 For every answerable question of the sets (default: those `aftaler calibrate` fits on) that is about a document of
-the configured index, the search's candidate pool is scored once; each weight of the grid then ranks the pool, and
-a question counts at 1 (at 5) when its first (one of its first five) passages holds an evidence string. Each fold
-chooses the weight best on the other four (recall@1 + recall@5) and is scored with it: the out-of-fold figures are
-the ones to quote. Two indexes (the bundled corpus and ../shared/realdocs) are pooled with --save / --add.
+the configured index, the search's candidate pool is scored once; each pair of weights of the grid then ranks the
+pool, and a question counts at 1 (at 5) when its first (one of its first five) passages holds an evidence string.
+Each fold chooses the pair best on the other four (recall@1 + recall@5) and is scored with it: the out-of-fold
+figures are the ones to quote. Two indexes (the bundled corpus and ../shared/realdocs) are pooled with --save /
+--add.
 
 Run: python -m benchmarks.fusion [--questions F ...] [--save rows.json] [--add rows.json ...] [--json out.json]
 """
@@ -20,19 +22,21 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import BENCH_DIR, is_relevant
-from index.search import Parts
+from index.search import LEXICAL_WEIGHT_MAX, SENTENCE_WEIGHT, Parts
 from service.answer.calibrate import IndexDocuments, fitting_sets, load_questions
 from service.config import Settings
 from service.language import danish_search_text
 from service.runtime import Runtime
 
-WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SENTENCE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+LEXICAL = (0.3, 0.4, 0.5, 0.6, 0.7)
+WEIGHTS = [(sentence, lexical) for sentence in SENTENCE for lexical in LEXICAL]
 FOLDS = 5
 
 
-def hits_at(parts: Parts, relevant: np.ndarray, weight: float) -> tuple[bool, bool]:
-    """(a relevant passage first, one among the first five) when the pool is fused with `weight`."""
-    order = np.argsort(-parts.fused(weight), kind="stable")
+def hits_at(parts: Parts, relevant: np.ndarray, weights: tuple[float, float]) -> tuple[bool, bool]:
+    """(a relevant passage first, one among the first five) when the pool is fused with (sentence, lexical)."""
+    order = np.argsort(-parts.fused(*weights), kind="stable")
     return bool(relevant[order[0]]), bool(relevant[order[:5]].any())
 
 
@@ -64,7 +68,7 @@ def cross_validate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         best = int(np.argmax(hits[train, :, 0].mean(0) + hits[train, :, 1].mean(0)))
         chosen.append(WEIGHTS[best])
         out[test] = hits[test, best]
-    base = hits[:, WEIGHTS.index(0.0)]
+    base = hits[:, WEIGHTS.index((0.0, LEXICAL_WEIGHT_MAX))]
     groups: dict[str, np.ndarray] = {"all": np.ones(len(rows), bool)}
     for key in ("lang",):
         for value in sorted({row[key] for row in rows}):
@@ -80,10 +84,15 @@ def cross_validate(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     return {
         "questions": len(rows),
-        "weights": list(WEIGHTS),
+        "weights": "(sentence, lexical max)",
         "all_data": {str(w): figures(hits[:, i], groups["all"]) for i, w in enumerate(WEIGHTS)},
         "chosen_per_fold": chosen,
         "out_of_fold": {name: figures(out, mask) for name, mask in groups.items() if mask.any()},
+        "today": {
+            name: figures(hits[:, WEIGHTS.index((SENTENCE_WEIGHT, LEXICAL_WEIGHT_MAX))], mask)
+            for name, mask in groups.items()
+            if mask.any()
+        },
         "without_statements": {name: figures(base, mask) for name, mask in groups.items() if mask.any()},
     }
 

@@ -37,26 +37,33 @@ CANDIDATES = 50
 SIMILAR_CANDIDATES = 200
 # Lexical weight at full vocabulary coverage. BM25's job is to lift exact rare terms (unit names, "sygefravær",
 # "4,5") to the top; 0.5-0.6 measured best with standard scores, and dense alone keeps paraphrases in reach.
+# Re-checked with SENTENCE_WEIGHT by benchmarks/fusion.py: the pairs its folds choose (0.5-0.7) do no better out of
+# fold (recall@1 / @5 0.714 / 0.918) than this one.
 LEXICAL_WEIGHT_MAX = 0.5
 # Coverage (idf-weighted share of query terms found in the corpus) at or below which BM25 gets no say:
 # English questions typically land at 0-0.3 (only numbers and names match).
 COVERAGE_FLOOR = 0.35
 # Coverage from which BM25 gets the full LEXICAL_WEIGHT_MAX; Danish questions usually reach 0.8-1.0.
 COVERAGE_FULL = 0.85
-# Weight of the best statement's standard score in a passage's dense side. Chosen by 5-fold cross-validation over
-# 660 answerable questions of the fitting sets, bundled corpus and ../shared/realdocs (benchmarks/fusion.py, 0.4
-# in four folds of five; results/fusion.json): out of fold recall@1 0.703 -> 0.724, recall@5 0.889 -> 0.914;
-# English questions recall@5 0.862 -> 0.899, real documents 0.824 -> 0.842.
+# Weight of the best statement's standard score in a passage's dense side, chosen by 5-fold cross-validation over
+# 660 answerable questions of the fitting sets, bundled corpus and ../shared/realdocs (benchmarks/fusion.py;
+# results/fusion.json): with the lexical weight fixed, 0.4 in four folds of five, out of fold recall@1 0.703 ->
+# 0.724, recall@5 0.889 -> 0.914; English questions recall@5 0.862 -> 0.899, real documents 0.824 -> 0.842.
 SENTENCE_WEIGHT = 0.4
 # Statements whose cosines estimate a query's statement mean and spread (an even sample: the spread of a few
 # thousand is as good as of all, and a large corpus should not cost a full pass per query).
 MOMENT_SAMPLE = 4096
 
 
+def coverage_ramp(coverage: float) -> float:
+    """How much of the lexical weight a query gets: 0 up to COVERAGE_FLOOR, rising linearly to 1 at COVERAGE_FULL."""
+    ramp = (coverage - COVERAGE_FLOOR) / (COVERAGE_FULL - COVERAGE_FLOOR)
+    return min(1.0, max(0.0, ramp))
+
+
 def lexical_weight(coverage: float) -> float:
     """Weight of the normalised BM25 score in the fused score, rising linearly between the two thresholds."""
-    ramp = (coverage - COVERAGE_FLOOR) / (COVERAGE_FULL - COVERAGE_FLOOR)
-    return LEXICAL_WEIGHT_MAX * min(1.0, max(0.0, ramp))
+    return LEXICAL_WEIGHT_MAX * coverage_ramp(coverage)
 
 
 @dataclass(frozen=True)
@@ -130,11 +137,12 @@ class Parts:
     dense_z: np.ndarray
     lexical_z: np.ndarray
     statement_z: np.ndarray
-    lexical_weight: float
+    lexical_share: float  # coverage_ramp of the query (0 when no passage holds a query term)
 
-    def fused(self, sentence_weight: float = SENTENCE_WEIGHT) -> np.ndarray:
+    def fused(self, sentence_weight: float = SENTENCE_WEIGHT, lexical_max: float = LEXICAL_WEIGHT_MAX) -> np.ndarray:
         dense_side = (1.0 - sentence_weight) * self.dense_z + sentence_weight * self.statement_z
-        return (1.0 - self.lexical_weight) * dense_side + self.lexical_weight * self.lexical_z
+        weight = lexical_max * self.lexical_share
+        return (1.0 - weight) * dense_side + weight * self.lexical_z
 
 
 def parts(
@@ -154,16 +162,16 @@ def parts(
     if not pool:
         return None
     dense, lexical = engine.rescore(query_vector, tokens, pool)
-    weight = lexical_weight(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
+    share = coverage_ramp(engine.coverage(tokens)) if lexical.max(initial=0.0) > 0 else 0.0
     dense_z = _standard(dense, *engine.dense_moments(query_vector))
     # With no lexical say, its spread is not needed (for a remote engine it costs a query).
-    lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if weight else np.zeros_like(lexical)
+    lexical_z = _standard(lexical, *engine.lexical_moments(tokens)) if share else np.zeros_like(lexical)
     statement, statement_z = dense, dense_z
     if best_statements is not None:
         best, mean, std = best_statements(pool, query_vector)
         statement = np.where(np.isnan(best), dense, best)  # a passage without statements keeps its own cosine
         statement_z = _standard(statement, mean, std)
-    return Parts(pool, dense, lexical, statement, dense_z, lexical_z, statement_z, weight)
+    return Parts(pool, dense, lexical, statement, dense_z, lexical_z, statement_z, share)
 
 
 def hybrid(

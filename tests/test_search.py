@@ -271,7 +271,7 @@ def test_a_passage_whose_one_statement_matches_outranks_a_passage_matching_only_
         dense_z=np.array([1.0, 0.8]),
         lexical_z=np.zeros(2),
         statement_z=np.array([0.0, 2.0]),
-        lexical_weight=0.0,
+        lexical_share=0.0,
     )
     assert (int(np.argmax(parts.fused(0.0))), int(np.argmax(parts.fused(SENTENCE_WEIGHT)))) == (0, 1)
 
