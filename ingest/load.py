@@ -18,6 +18,7 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 from docx.types import ProvidesStoryPart
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -65,7 +66,8 @@ def load_file(path: Path) -> RawDocument:
         extraction = extract_pdf(path)
         pages, ocr, headings = list(extraction.pages), extraction.ocr_pages, extraction.headings
     elif fmt == "docx":
-        pages = [_docx_text(path)]
+        docx_text, headings = _docx_text(path)
+        pages = [docx_text]
     elif fmt == "html":
         html, headings = _html_text(path.read_bytes())
         pages = [html]
@@ -84,8 +86,9 @@ def load_file(path: Path) -> RawDocument:
             )
         raise EmptyDocumentError(f"{path}: no extractable text; {hint}")
     title = pdf_title(path) if fmt == "pdf" else ""
-    # A web page's <h1>-<h6> are its author's own structure; a PDF's type sizes are read from its look.
-    return RawDocument(str(path), fmt, tuple(pages), fmt == "pdf", title, ocr, headings, fmt == "html")
+    # A web page's <h1>-<h6> and a Word file's heading styles are its author's own structure; a PDF's type sizes
+    # are read from its look.
+    return RawDocument(str(path), fmt, tuple(pages), fmt == "pdf", title, ocr, headings, fmt in ("html", "docx"))
 
 
 # --- plain text ---------------------------------------------------------------------------------------
@@ -216,26 +219,41 @@ def _pdfminer_pages(path: Path, indexes: list[int]) -> dict[int, str]:
 # --- DOCX ---------------------------------------------------------------------------------------------
 
 
-def _docx_text(path: Path) -> str:
-    """Body paragraphs and tables in document order; headers and footers are separate parts, never read."""
+def _docx_text(path: Path) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """Body paragraphs and tables in document order, and the paragraphs in heading styles with their level;
+    headers and footers are separate parts, never read."""
     try:
         document = open_docx(str(path))
-        return "\n".join(_docx_blocks(document.element.body, document._body))
+        headings: list[tuple[str, int]] = []
+        return "\n".join(_docx_blocks(document.element.body, document._body, headings)), tuple(headings)
     except Exception as exc:
         raise CorruptDocumentError(f"{path}: not a readable .docx ({exc}); re-save it from Word") from exc
 
 
-def _docx_blocks(element: BaseOxmlElement, parent: ProvidesStoryPart) -> list[str]:
+# Word's built-in heading styles, as python-docx names them whatever the language Word ran in.
+_DOCX_HEADING = re.compile(r"^(?:heading|overskrift) ([1-9])$", re.IGNORECASE)
+
+
+def _docx_blocks(
+    element: BaseOxmlElement, parent: ProvidesStoryPart, headings: list[tuple[str, int]] | None = None
+) -> list[str]:
+    """The lines of a body (or a table cell: no `headings` collected there, a cell is not a section)."""
     lines: list[str] = []
     for child in element.iterchildren():
         if child.tag == qn("w:p"):
             lines.append(_docx_runs_text(child))
+            if headings is None or not lines[-1].strip():
+                continue
+            style = Paragraph(child, parent).style
+            level = _DOCX_HEADING.match(style.name or "") if style is not None else None
+            if level:
+                headings.append((" ".join(lines[-1].split()), int(level.group(1))))
         elif child.tag == qn("w:tbl"):
             lines.extend(_docx_table(Table(child, parent)))
         elif child.tag == qn("w:sdt"):  # content controls wrap tables of contents, cover pages, forms
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                lines.extend(_docx_blocks(content, parent))
+                lines.extend(_docx_blocks(content, parent, headings))
     return lines
 
 

@@ -128,3 +128,26 @@ def test_a_web_pages_heading_tags_are_its_sections_under_its_agenda_items(tmp_pa
         ("2. Budget 2025", "Indstilling"),
         ("2. Budget 2025", "Beslutning"),
     ]
+
+
+def test_a_word_files_heading_styles_are_its_sections(tmp_path: Path) -> None:
+    from docx import Document as new_docx
+
+    document = new_docx()
+    document.add_heading("Testprotokol", level=0)  # the Title style: the document's title, not a section
+    document.add_heading("Indledning", level=1)
+    document.add_paragraph(BODY)
+    document.add_heading("Formål", level=2)
+    document.add_paragraph("1. Testen dækker modtagelse af meddelelser.")
+    document.add_paragraph("2. Testen dækker afsendelse af kvitteringer.")
+    document.add_paragraph("3. Testen dækker fejlhåndtering.")
+    document.add_heading("Testen", level=1)
+    document.add_paragraph(BODY)
+    path = tmp_path / "protokol.docx"
+    document.save(str(path))
+    assert [s.heading_path for s in ingest_file(path, tmp_path).sections] == [
+        (),
+        ("Indledning",),
+        ("Indledning", "Formål"),
+        ("Testen",),
+    ]
