@@ -138,7 +138,7 @@ def summary(values: list[float]) -> dict[str, float]:
 def run_one(engine_name: str, size: int, queries: Path, graph: bool, reference: Path | None) -> dict[str, Any]:
     from index.engine import Where
     from index.lexical import tokenize
-    from index.search import hybrid
+    from index.search import parts, rank
 
     questions = json.loads(queries.read_text(encoding="utf-8"))
     query_vectors = np.asarray([q["vector"] for q in questions], np.float32)
@@ -157,7 +157,7 @@ def run_one(engine_name: str, size: int, queries: Path, graph: bool, reference: 
             times["dense"].append(ms)
             _, ms = timed(lambda t=tokens: engine.lexical(t, TOP, Where()))
             times["lexical"].append(ms)
-            fused, ms = timed(lambda v=vector, t=tokens: hybrid(engine, v, t, Where(), CANDIDATES, order))
+            fused, ms = timed(lambda v=vector, t=tokens: rank(parts(engine, v, t, Where(), CANDIDATES, order), order))
             times["hybrid"].append(ms)
             exact = {rows[r].id for r in np.argsort(-(vectors @ vector), kind="stable")[:TOP]}
             recall.append(len(exact & set(dense.ids)) / TOP)

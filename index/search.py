@@ -174,21 +174,12 @@ def parts(
     return Parts(pool, dense, lexical, statement, dense_z, lexical_z, statement_z, share)
 
 
-def hybrid(
-    engine: SearchEngine,
-    query_vector: np.ndarray,
-    tokens: list[str],
-    where: Where,
-    candidates: int,
-    order: Mapping[str, int],
-    best_statements: BestStatements | None = None,
-) -> list[Scored]:
-    """The pool of `parts`, fused and ranked."""
-    found = parts(engine, query_vector, tokens, where, candidates, order, best_statements)
+def rank(found: Parts | None, order: Mapping[str, int]) -> list[Scored]:
+    """The pool of `parts`, fused and ranked; ties (e.g. duplicated boilerplate) keep `order`, so results are
+    deterministic."""
     if found is None:
         return []
     fused = found.fused()
-    # Ties (e.g. duplicated boilerplate) resolve by chunk order so results are deterministic.
     ranked = sorted(range(len(found.pool)), key=lambda i: (-fused[i], order[found.pool[i]]))
     return [Scored(found.pool[i], float(fused[i]), float(found.dense[i]), float(found.lexical[i])) for i in ranked]
 
@@ -290,10 +281,12 @@ class Index:
         if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
             return []
         query_vector = self._embedder().embed_query(query)
-        return hybrid(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
+        found = parts(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
+        return rank(found, self._row_of)
 
     def query_parts(self, query: str, candidates: int = CANDIDATES) -> Parts | None:
-        """The scores a search of the whole index fuses, for fitting the fusion (benchmarks/fusion.py)."""
+        """The scores a search of the whole index fuses (`rank` orders them), for fitting the fusion
+        (benchmarks/fusion.py)."""
         if not query.strip() or len(self) == 0:
             return None
         query_vector = self._embedder().embed_query(query)

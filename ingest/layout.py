@@ -17,6 +17,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ingest.titles import LEADER
+
 LARGER = 1.15
 MAX_HEADING = 110  # longer than this a large-type line is a lead paragraph, not a heading
 MAX_LEVELS = 3
@@ -26,7 +28,6 @@ MIN_LETTERS = 3
 MAX_HEADING_SHARE = 0.05
 PAGE_CHARACTERS = 2000
 _LETTER = re.compile(r"[^\W\d_]")
-_LEADER = re.compile(r"\.{4,}|…{2,}")
 
 
 @dataclass
@@ -113,5 +114,5 @@ def _heading_like(line: _Line, body: float) -> bool:
         line.size >= LARGER * body
         and len(line.text) <= MAX_HEADING
         and len(_LETTER.findall(line.text)) >= MIN_LETTERS
-        and not _LEADER.search(line.text)
+        and not LEADER.search(line.text)  # a contents line
     )

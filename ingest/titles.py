@@ -29,7 +29,7 @@ MAX_TITLE_LINES = 3
 BODY_PAGES = 3
 # "Bilag 1 – Bilagsfortegnelse ........ 10": a contents line. "Liste.XLSX", "<Indsæt standardens navn>",
 # "Kommunale_prøvesvar_UseCases": a file name or a template placeholder in the title property.
-_LEADER = re.compile(r"\.{4,}|…{2,}|(?:\s\.){3,}")
+LEADER = re.compile(r"\.{4,}|…{2,}|(?:\s\.){3,}")
 _FILE_LIKE = re.compile(r"\.[A-Za-z]{2,4}$|^<.*>$|_|^\S+$")
 _NOT_TITLE = re.compile(
     r"www\.|https?:|@|^(side|page)\s+\d|^(indholdsfortegnelse|indhold|contents|table of contents)\W*$", re.IGNORECASE
@@ -45,7 +45,7 @@ def is_title(text: str) -> bool:
     return (
         0 < len(text) <= MAX_TITLE
         and len(words) >= MIN_WORDS
-        and not _LEADER.search(text)
+        and not LEADER.search(text)
         and "|" not in text
         and not _NOT_TITLE.search(text)
         and not text.rstrip().endswith(":")
