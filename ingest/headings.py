@@ -2,8 +2,9 @@
 
 Recognised from their shape rather than from a list of known titles: numbered headings ("2.6.1. Nedbringelse af
 sygefravær", also inside run-together scraped lines) and goal table rows ("Mål nr. 6 | Fortsat arbejde ...").
-In documents without numbering, the lines the file itself sets as headings (a PDF's larger type,
-ingest/layout.py) when it marks some, else short title lines of a recurring template ("Baggrund og formål",
+The headings the file itself marks come first: a web page's heading tags and Word's heading styles are the
+structure outright; a PDF's larger type (ingest/layout.py) where the document has no numbering the layout confirms.
+Else, in documents without numbering, short title lines of a recurring template ("Baggrund og formål",
 "Aktiviteter:").
 """
 
@@ -310,8 +311,9 @@ def marked_headings(text: str, marked: tuple[tuple[str, int], ...]) -> list[Head
 
 def find_headings(text: str, marked: tuple[tuple[str, int], ...] = (), marked_up: bool = False) -> list[Heading]:
     """All headings of a cleaned document text, sorted by position; `marked`: the lines its file sets as
-    headings, with their level. Headings marked up by the author (`marked_up`: HTML tags) are the structure
-    outright; headings read from type size defer to a numbering the layout confirms, whose levels are surer."""
+    headings, with their level. Headings marked up by the author (`marked_up`: HTML tags, Word heading styles) are
+    the structure outright; headings read from type size defer to a numbering the layout confirms, whose levels
+    are surer."""
     numbered = numbered_headings(text)
     from_file = marked_headings(text, marked)
     if marked_up and len(from_file) >= _MIN_MARKED_HEADINGS:

@@ -65,8 +65,8 @@ class TypeSizes:
         if self._baseline is not None and abs(baseline - self._baseline) > max(1.0, 0.5 * rendered):
             self._end_line()
         self._baseline = baseline
-        for piece in text.split("\n"):
-            if piece is not text and self._parts:
+        for number, piece in enumerate(text.split("\n")):
+            if number and self._parts:  # a newline in the run ends the line
                 self._end_line()
             if piece.strip():
                 self._parts.append(piece)
