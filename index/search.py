@@ -61,11 +61,6 @@ def coverage_ramp(coverage: float) -> float:
     return min(1.0, max(0.0, ramp))
 
 
-def lexical_weight(coverage: float) -> float:
-    """Weight of the normalised BM25 score in the fused score, rising linearly between the two thresholds."""
-    return LEXICAL_WEIGHT_MAX * coverage_ramp(coverage)
-
-
 @dataclass(frozen=True)
 class Filters:
     """Restricts search to matching documents. Case-insensitive; unit and organisation match when the
@@ -278,19 +273,15 @@ class Index:
         return Where(frozenset(d.id for d in self.documents.values() if filters.matches(d)), section_kind or None)
 
     def _rank(self, query: str, where: Where, candidates: int) -> list[Scored]:
-        if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
-            return []
-        query_vector = self._embedder().embed_query(query)
-        found = parts(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
-        return rank(found, self._row_of)
+        return rank(self.query_parts(query, candidates, where), self._row_of)
 
-    def query_parts(self, query: str, candidates: int = CANDIDATES) -> Parts | None:
-        """The scores a search of the whole index fuses (`rank` orders them), for fitting the fusion
-        (benchmarks/fusion.py)."""
-        if not query.strip() or len(self) == 0:
+    def query_parts(self, query: str, candidates: int = CANDIDATES, where: Where | None = None) -> Parts | None:
+        """The scores a search fuses (`rank` orders them); benchmarks/fusion.py fits the fusion weights on them.
+        `where` defaults to the whole index."""
+        where = where or self._where(None, None)
+        if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
             return None
         query_vector = self._embedder().embed_query(query)
-        where = self._where(None, None)
         return parts(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
 
     def best_statements(self, pool: list[str], query_vector: np.ndarray) -> tuple[np.ndarray, float, float]:

@@ -14,7 +14,7 @@ from index.search import (
     Filters,
     Index,
     Parts,
-    lexical_weight,
+    coverage_ramp,
 )
 from index.statements import StatementTable
 from index.vectors import VectorIndex
@@ -168,7 +168,7 @@ def test_chunk_lookup_by_id(index: Index) -> None:
     ],
 )
 def test_lexical_weight_rises_with_vocabulary_coverage(coverage: float, expected: float) -> None:
-    assert lexical_weight(coverage) == pytest.approx(expected)
+    assert LEXICAL_WEIGHT_MAX * coverage_ramp(coverage) == pytest.approx(expected)
 
 
 def test_query_outside_the_corpus_vocabulary_is_ranked_by_dense_alone(index: Index) -> None:
