@@ -39,6 +39,7 @@ from index.vectors import VectorIndex
 from ingest.documents import Document, IngestFailure
 from ingest.metadata import sidecar_paths
 from ingest.pipeline import document_files
+from ingest.reading import read_files
 from ingest.statements import STATEMENTS_VERSION, document_statements
 
 if TYPE_CHECKING:
@@ -245,13 +246,12 @@ def update_index(
     to_ingest = [path for path in hashes if path not in kept_paths]
     owner = {s.document.id: s.path for s in kept}
     fresh: list[StoredDocument] = []
-    for done, path in enumerate(to_ingest):
+    notify("ingest", 0, len(to_ingest))
+    for done, (path, document, error) in enumerate(read_files(ingest_file, corpus_dir, to_ingest, processes), 1):
         notify("ingest", done, len(to_ingest))
-        try:
-            document = ingest_file(corpus_dir / path, corpus_dir)
-        except Exception as error:  # any parser failure is one file's problem, not the whole build's
+        if document is None:
             dropped = " (its previous version was removed from the index)" if path in old_by_path else ""
-            failures.append(IngestFailure(path, f"{type(error).__name__}: {error}{dropped}"))
+            failures.append(IngestFailure(path, f"{error}{dropped}"))
             continue
         if document.id in owner:
             failures.append(
@@ -260,7 +260,6 @@ def update_index(
             continue
         owner[document.id] = path
         fresh.append(StoredDocument(path, hashes[path], document, None, None))
-    notify("ingest", len(to_ingest), len(to_ingest))
     stored = sorted(kept + fresh, key=lambda s: s.path)
     if extras_fn is not None:
         stored = [_with_extras(s, extras_fn, failures) for s in stored]

@@ -35,6 +35,7 @@ from ingest.glyphs import restore_marks
 from ingest.layout import TypeSizes
 from ingest.ocr import ocr_pages, unavailable
 from ingest.pages import normalise_page
+from ingest.pdf_tables import reads_as_well, table_pages
 from ingest.titles import pdf_title
 
 _log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class PdfExtraction:
     fallback_pages: tuple[int, ...]  # 1-based pages whose text came from pdfminer.six instead of pypdf
     ocr_pages: tuple[int, ...] = ()  # 1-based pages without a text layer, read by OCR
     headings: tuple[tuple[str, int], ...] = ()  # lines set in heading type, with their level (ingest/layout.py)
+    table_pages: tuple[int, ...] = ()  # 1-based pages whose ruled tables were read row by row (ingest/pdf_tables.py)
 
 
 def broken_glyph_count(text: str) -> int:
@@ -126,7 +128,8 @@ def broken_glyph_count(text: str) -> int:
 
 
 def extract_pdf(path: Path) -> PdfExtraction:
-    """pypdf page by page; pages that look badly decoded are re-extracted with pdfminer.six.
+    """pypdf page by page; pages that look badly decoded are re-extracted with pdfminer.six, pages with ruled
+    tables are rebuilt with the tables row by row (pdfplumber), pages without a text layer are read by OCR.
 
     pypdf's plain mode keeps table rows and running text better than pdfminer (which scatters table
     cells) and better than pypdf's layout mode (which pads with spaces and interleaves columns), so
@@ -154,6 +157,11 @@ def extract_pdf(path: Path) -> PdfExtraction:
             fallback.append(i + 1)
     if fallback:
         _log.info("%s: %d page(s) re-extracted with pdfminer.six: %s", path, len(fallback), fallback)
+    tables = []
+    for i, text in table_pages(path, texts).items():
+        if reads_as_well(text, texts[i]):
+            texts[i] = text
+            tables.append(i + 1)
     scanned = [i for i, text in enumerate(texts) if not _letters(text)]
     read = {i: text for i, text in ocr_pages(path, scanned).items() if _letters(text)}
     for i, text in read.items():
@@ -161,7 +169,7 @@ def extract_pdf(path: Path) -> PdfExtraction:
     if read:
         _log.info("%s: %d scanned page(s) read by OCR", path, len(read))
     ocr = tuple(sorted(i + 1 for i in read))
-    return PdfExtraction(tuple(texts), tuple(fallback), ocr, sizes.headings())
+    return PdfExtraction(tuple(texts), tuple(fallback), ocr, sizes.headings(), tuple(tables))
 
 
 def _open_pdf(path: Path) -> PdfReader:

@@ -144,7 +144,8 @@ def _trimmed(text: str, start: int, end: int, heading_path: tuple[str, ...], lea
 # -- the statements the index stores ----------------------------------------------------------------------------
 
 # Bump when document_statements changes: stored statements and their vectors are then derived anew.
-STATEMENTS_VERSION = "1"
+# 2: a cell of a long row is named by its own column's header
+STATEMENTS_VERSION = "2"
 # A line that is only a figure ("129.441") is a flattened table or fact-box cell; its label is the short line
 # after it ("Stykpris kr.") or, failing that, the short line before it.
 _BARE_FIGURE = re.compile(r"[\d.,%/ -]+(?:kr\.?|mio\.? kr\.?|%)?")
@@ -174,7 +175,7 @@ def document_statements(document: Document) -> list[Statement]:
             and label.heading_path == s.heading_path
         ):
             end, skip, kind = label.end, True, "value"  # the value and the label below it are one statement
-        name = column_header(text, start) if kind == "row" else label_above(text, start)
+        name = row_label(text, start, end) if kind == "row" else label_above(text, start)
         if name and kind == "sentence":
             kind = "value"
         for piece_start, piece_end in _cut(text, start, end, boundaries):
@@ -217,6 +218,23 @@ def column_header(text: str, start: int) -> str:
         return ""
     end = text.find("\n", first)
     return text[first : end if end != -1 else len(text)].strip()
+
+
+def row_label(text: str, start: int, end: int) -> str:
+    """What names a row or a cell of one: the table's header row for a whole row; for one cell of a long row
+    (cut into its cells), the header's cell above it ("Antal borgere" over "450"), when the header has as many
+    cells as the row."""
+    header = column_header(text, start)
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    row = text[line_start : line_end if line_end != -1 else len(text)]
+    names = header.split(" | ")
+    whole_row = text[line_start:start].strip(TRIM) == "" and text[end : line_start + len(row)].strip(TRIM) == ""
+    if not header or whole_row:
+        return header
+    if len(names) != row.count(" | ") + 1:
+        return header
+    return names[text[line_start:start].count(" | ")].strip() or header
 
 
 def label_above(text: str, start: int) -> str:

@@ -29,6 +29,31 @@ def styled_pdf(lines: list[tuple[str, float]]) -> bytes:
     return _one_page(stream, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 
 
+def ruled_table_pdf(before: str, rows: list[list[str]], after: str) -> bytes:
+    """A one-page PDF with a ruled table between two lines of text. Cells are drawn column by column, as many
+    producers write them, so a plain reading meets the whole first column before any figure; a cell's "\n"
+    breaks its text over lines, as a narrow column does."""
+    left, top, width, height = 60.0, 700.0, 150.0, 40.0
+    columns = max(len(row) for row in rows)
+    shown = [f"BT /F1 11 Tf {left:g} 740 Td ({_escaped(before)}) Tj ET"]
+    for j in range(columns):
+        for i, row in enumerate(rows):
+            for k, line in enumerate(row[j].split("\n") if j < len(row) else []):
+                x, y = left + j * width + 4, top - i * height - 12 - 12 * k
+                shown.append(f"BT /F1 10 Tf {x:g} {y:g} Td ({_escaped(line)}) Tj ET")
+    rules = [
+        f"{left + j * width:g} {top:g} m {left + j * width:g} {top - len(rows) * height:g} l S"
+        for j in range(columns + 1)
+    ]
+    rules += [
+        f"{left:g} {top - i * height:g} m {left + columns * width:g} {top - i * height:g} l S"
+        for i in range(len(rows) + 1)
+    ]
+    shown.append(f"BT /F1 11 Tf {left:g} {top - len(rows) * height - 24:g} Td ({_escaped(after)}) Tj ET")
+    stream = " ".join(["0.5 w", *rules, *shown]).encode("latin-1")
+    return _one_page(stream, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+
+
 def ring_glyph_pdf(lines: list[str]) -> bytes:
     """Like `text_pdf`, but every "å" is drawn as Word draws it in some fonts: "a" and then a glyph of no width
     (code "~" here) that the font's ToUnicode map sends to a space. Not a built-in font name, so readers go by
