@@ -18,9 +18,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ingest.danish import TOKEN
+
 _log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"[^\W\d_]+")
 _DANISH = re.compile(r"[æøåÆØÅ]")
 # A row is a table row when at least this many of its cells hold text; a box with one filled cell per row is
 # a frame around prose.
@@ -29,7 +30,9 @@ _MIN_CELLS = 2
 _MIN_ROWS = 2
 # A grid replaces the page's lines only when they hold this share of its text (the rest is wrapping and order).
 _FOUND = 0.8
-_KEEP_LETTERS = 0.97  # the rebuilt page may lose at most this share of pypdf's letters (running text, not cells)
+_KEEP_LETTERS = 0.97  # the share of pypdf's letters the rebuilt page must keep (cells, not running text)
+
+Cell = tuple[float, float, str]  # left edge, right edge, text
 
 
 def table_pages(path: Path, texts: list[str]) -> dict[int, str]:
@@ -37,13 +40,14 @@ def table_pages(path: Path, texts: list[str]) -> dict[int, str]:
     for the pages that have such a table."""
     import pdfplumber  # slow import; only PDFs need it
 
-    words = {w.casefold() for text in texts for w in _WORD.findall(text)}
+    # Letter runs, not danish.words: a word broken in a cell is matched by its letters ("3åri|g" -> "årig").
+    known = {token for text in texts for token in TOKEN.findall(text.casefold()) if token[0].isalpha()}
     result: dict[int, str] = {}
     try:
         with pdfplumber.open(path) as pdf:
             for i, page in enumerate(pdf.pages):
                 if i < len(texts) and texts[i].strip() and (page.lines or page.rects):  # no ruling, no grid
-                    text = _with_tables(page, texts[i], words)
+                    text = _with_tables(page, texts[i], known)
                     if text is not None:
                         result[i] = text
                 page.flush_cache()
@@ -58,9 +62,6 @@ def reads_as_well(candidate: str, current: str) -> bool:
     kept_letters = sum(new.values()) >= _KEEP_LETTERS * sum(old.values())
     kept_danish = len(_DANISH.findall(candidate)) >= len(_DANISH.findall(current))
     return bool(old) and kept_letters and kept_danish
-
-
-Cell = tuple[float, float, str]  # left edge, right edge, text
 
 
 def table_rows(cells: list[list[Cell]], words: set[str] = frozenset()) -> list[str]:
@@ -193,7 +194,7 @@ def _compact(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def _filled_cells(table: object, words: set[str]) -> list[list[tuple[float, float, str]]]:
+def _filled_cells(table: object, words: set[str]) -> list[list[Cell]]:
     """Row by row, each cell that holds text: (left, right, text). A merged cell is one cell (pdfplumber gives
     the cells it covers as None)."""
     rows = []
@@ -212,10 +213,11 @@ def _letters(text: str) -> Counter[str]:
 
 
 def _last_word(text: str) -> str:
-    found = re.search(r"[^\W\d_]+$", text)
-    return found.group(0) if found else ""
+    tokens = list(TOKEN.finditer(text))
+    last = tokens[-1] if tokens else None
+    return last.group() if last and last.end() == len(text) and last.group()[0].isalpha() else ""
 
 
 def _first_word(text: str) -> str:
-    found = _WORD.match(text)
-    return found.group(0) if found else ""
+    first = TOKEN.match(text)
+    return first.group() if first and first.group()[0].isalpha() else ""
