@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 from index.embed import HashEmbedder
+from index.search import Hit
 from ingest.documents import Document
 from service.answer import DIRECT, EVIDENCE, NOTHING, Answerer, Scorer, Wording, calibration_name, load_scorer
 from service.answer.analyse import Intent, intent_of
 from service.answer.features import FEATURES
+from service.answer.grade import Quote, direct_text
 from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear, expanded_size, pairwise
 from service.config import REPO_ROOT
 from service.errors import PromptError
@@ -108,6 +110,20 @@ def test_a_confident_answer_is_direct_and_leads_with_the_figure_from_the_quote()
         "Måltallet for sygefravær på Åbo er 8 % i 2022.",
     )
     assert answer.answer.startswith("8 %. Ifølge Aftale a (Afsnit 1, s. 1): »Måltallet")
+
+
+@pytest.mark.parametrize(
+    ("section", "page", "source"),
+    [
+        ("Mål 2", 4, "Ifølge Aftale (Mål 2, s. 4): "),
+        ("", 1, "Ifølge Aftale (s. 1): "),  # a passage before the first heading: no empty section before the page
+        ("Mål 2", None, "Ifølge Aftale (Mål 2): "),
+        ("", None, "Ifølge Aftale: "),
+    ],
+)
+def test_a_direct_answer_names_its_source_without_empty_parts(section: str, page: int | None, source: str) -> None:
+    hit = Hit("c", 1.0, "8 %", "a", "Aftale", "", "", "", "", section, (), page, page, 0, 3, "", "", 0.5, 1.0)
+    assert direct_text(WORDING, "da", "", (Quote(hit, "8 %", 0, 3, 0.9),)) == f"{source}»8 %«"
 
 
 def test_an_unsure_answer_shows_the_closest_statements_as_evidence_and_states_no_answer() -> None:

@@ -29,7 +29,7 @@ MAX_EVIDENCE = 3
 WORDING_VARIABLES: dict[str, frozenset[str]] = {
     "direct": frozenset({"lead", "source", "quotes"}),
     "lead": frozenset({"value"}),
-    "source": frozenset({"title", "section", "page"}),
+    "source": frozenset({"title", "where"}),
     "page": frozenset({"page"}),
     "quote": frozenset({"text"}),
     "joiner": frozenset(),
@@ -110,7 +110,9 @@ def lead_of(analysis: Analysis, quotes: tuple[Quote, ...]) -> str:
 def direct_text(wording: Wording, language: str, lead: str, quotes: tuple[Quote, ...]) -> str:
     hit = quotes[-1].hit
     page = wording(language, "page", page=hit.page) if hit.page else ""
-    source = wording(language, "source", title=hit.document_title, section=hit.section, page=page)
+    # A passage before the first heading has no section; its source is then the page alone, or the title alone.
+    where = ", ".join(part for part in (hit.section, page) if part)
+    source = wording(language, "source", title=hit.document_title, where=where) if where else hit.document_title
     quoted = wording(language, "joiner").join(wording(language, "quote", text=q.text) for q in quotes)
     value = wording(language, "lead", value=lead) if lead else ""
     return wording(language, "direct", lead=value, source=source, quotes=quoted)
