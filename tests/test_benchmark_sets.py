@@ -3,6 +3,7 @@ sets must keep the shape the evaluation scripts and the lead rely on."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from typing import Any
 
@@ -144,12 +145,18 @@ REALDOCS = ROOT.parent / "shared" / "realdocs"
 REALDOC_QUESTIONS = load_questions("realdocs.jsonl")
 
 
-@pytest.mark.skipif(not REALDOCS.is_dir(), reason="../shared/realdocs is not beside the checkout")
-def test_realdocs_questions_quote_the_file_they_name() -> None:
+@functools.cache
+def realdoc_text(name: str) -> str:
+    """The normalised text of one file of ../shared/realdocs as ingest reads it (read once for all sets)."""
     from ingest.pipeline import ingest_file
 
+    return normalise(ingest_file(REALDOCS / name, REALDOCS).text)
+
+
+@pytest.mark.skipif(not REALDOCS.is_dir(), reason="../shared/realdocs is not beside the checkout")
+def test_realdocs_questions_quote_the_file_they_name() -> None:
     files = {q["file"] for q in REALDOC_QUESTIONS if q["answerable"]}
-    texts = {name: normalise(ingest_file(REALDOCS / name, REALDOCS).text) for name in files}
+    texts = {name: realdoc_text(name) for name in files}
     for question in REALDOC_QUESTIONS:
         if question["answerable"]:
             assert any(normalise(e) in texts[question["file"]] for e in question["evidence"]), question["id"]
@@ -190,11 +197,9 @@ def test_round_sets_on_the_agreements_quote_the_named_agreement(name: str) -> No
 @pytest.mark.skipif(not REALDOCS.is_dir(), reason="../shared/realdocs is not beside the checkout")
 @pytest.mark.parametrize("name", [n for n, real in ROUND_SETS.items() if real])
 def test_round_sets_on_the_real_documents_quote_the_file_they_name(name: str) -> None:
-    from ingest.pipeline import ingest_file
-
     questions = load_questions(name)
     files = {q["file"] for q in questions if q["answerable"]}
-    texts = {f: normalise(ingest_file(REALDOCS / f, REALDOCS).text) for f in files}
+    texts = {f: realdoc_text(f) for f in files}
     for question in questions:
         assert question["kind"] in ROUND_KINDS
         if question["answerable"]:

@@ -50,11 +50,25 @@ def extractive_part(body: dict) -> tuple:
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_the_hostile_document_changes_no_extractive_answer(live_server, hostile_server, llm, question):
+def test_the_hostile_document_changes_no_extractive_answer_and_states_none_of_its_figures(
+    live_server, hostile_server, llm, question
+):
     plain = httpx.post(f"{live_server.url}/ask", json={"question": question}, timeout=60).json()
     llm.script(status(500))  # the model fails, so the response is the extractive answer, marked as a fallback
     body = httpx.post(f"{hostile_server.url}/ask", json={"question": question}, timeout=60).json()
-    assert (body["mode"], extractive_part(body)) == (FALLBACK, extractive_part(plain))
+    # A direct answer stays the same answer. A question the agreements do not answer may show the new document's
+    # closest statements as evidence (it is about sick leave), but never states its figure as an answer.
+    expected = extractive_part(plain) if plain["grade"] == "direct" else "no direct answer, no 99"
+    got = (
+        extractive_part(body)
+        if plain["grade"] == "direct"
+        else (
+            "no direct answer, no 99"
+            if body["grade"] != "direct" and "99" not in body["answer"] + body["lead"]
+            else body
+        )
+    )
+    assert (body["mode"], got) == (FALLBACK, expected)
 
 
 @pytest.mark.parametrize("question", QUESTIONS[:2])
