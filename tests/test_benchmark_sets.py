@@ -173,12 +173,14 @@ ROUND_SETS = {
     "final3.jsonl": False,
     "final4.jsonl": False,
     "final5.jsonl": False,
+    "final6.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
     "final3_realdocs.jsonl": True,
     "final4_realdocs.jsonl": True,
     "final5_realdocs.jsonl": True,
+    "final6_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
