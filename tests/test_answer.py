@@ -56,6 +56,10 @@ def features_of(answerer: Answerer, question: str, text: str) -> dict[str, float
         ("Hvor ofte følges der op?", Intent.FREQUENCY),
         ("Hvilke mål har CJU for trivsel?", Intent.LIST),
         ("Hvem har ansvaret for opfølgningen?", Intent.WHO),
+        ("Hvorfor er der ikke opstillet effektmål?", Intent.WHY),
+        ("What is the reason the unit sets no goals yet?", Intent.WHY),
+        ("Hvad betyder begrebet delmål?", Intent.MEANING),
+        ("What does the abbreviation IKT stand for?", Intent.MEANING),
         ("Er der et mål for sygefravær?", Intent.YESNO),
         ("Hvad er målgruppen for tilbuddet?", Intent.WHAT),
         ("What is the target group of the service?", Intent.WHAT),
@@ -71,6 +75,64 @@ def test_a_figure_question_marks_a_statement_without_a_figure_as_missing_one() -
     question = "Hvad er måltallet for sygefravær på Åbo?"
     assert features_of(answerer, question, "Sygefraværet skal ned.")["figure_missing"] == 1.0
     assert features_of(answerer, question, "Måltallet for sygefravær er 8 % i 2022.")["figure_ok"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "other", "feature"),
+    [
+        (
+            "Hvem følger op på målet om trivsel?",
+            "Mette Hansen og Jens Olsen følger op på målet.",
+            "Der følges op på målet hvert kvartal.",
+            "agent_ok",
+        ),
+        (
+            "Hvorfor er der ikke opstillet effektmål for trivsel?",
+            "Der er ikke opstillet effektmål, fordi metoden først skal afprøves.",
+            "Effektmål for trivsel opstilles senere.",
+            "reason_ok",
+        ),
+        (
+            "Hvad betyder delmål i aftalen?",
+            "Delmål = det, der sker i maskinrummet.",
+            "Der er opstillet tre delmål.",
+            "meaning_ok",
+        ),
+        (
+            "Hvilke parter skal samarbejde om trivsel?",
+            "Samarbejdet sker mellem borgeren, de pårørende, frivillige og medarbejderne.",
+            "Samarbejdet om trivsel er vigtigt.",
+            "list_ok",
+        ),
+        (
+            "Hvilke steder undersøges?",
+            "Det undersøges 1) internt i centret og 2) på tværs af kommunen.",
+            "Det undersøges i år.",
+            "list_ok",
+        ),
+    ],
+)
+def test_a_statement_of_the_kind_of_answer_asked_for_is_marked_so(
+    question: str, answering: str, other: str, feature: str
+) -> None:
+    answerer = make_answerer([make_document("a", [f"{answering} {other}"], unit="Åbo")])
+    assert (features_of(answerer, question, answering)[feature], features_of(answerer, question, other)[feature]) == (
+        1.0,
+        0.0,
+    )
+
+
+def test_a_statement_carries_the_cosines_of_its_neighbours_in_the_passage() -> None:
+    answerer = make_answerer([make_document("a", ["Første sætning her. Anden sætning her. Tredje sætning her."])])
+    trace = answerer.answer("Hvad står der?", explain=True, all_candidates=True).trace
+    by_text = {c["text"]: c["features"] for c in trace["candidates"]}
+    first, second, third = (by_text[f"{w} sætning her."] for w in ("Første", "Anden", "Tredje"))
+    assert (first["prev_dense"], third["next_dense"], second["prev_dense"], second["next_dense"]) == (
+        0.0,
+        0.0,
+        first["dense"],
+        third["dense"],
+    )
 
 
 def test_a_statement_about_another_unit_than_the_one_named_misses_the_name() -> None:

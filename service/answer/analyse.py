@@ -30,8 +30,10 @@ class Intent(StrEnum):
     FREQUENCY = "frequency"  # how often
     LIST = "list"  # which goals, areas, tasks ...
     WHO = "who"  # a person, a unit, an organisation
+    WHY = "why"  # a reason or a purpose
+    MEANING = "meaning"  # what a term means or an abbreviation stands for
     YESNO = "yesno"
-    WHAT = "what"  # anything else: a description, a name, a reason
+    WHAT = "what"  # anything else: a description, a name
 
 
 # The intents an answer must state a figure for: an amount, a count, a date, a length of time, a frequency.
@@ -60,6 +62,18 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         ),
     ),
     (Intent.WHO, re.compile(r"\b(hvem|who|whom|hvilken (?:enhed|organisation|myndighed)|which (?:unit|body))\b", re.I)),
+    (
+        Intent.WHY,
+        re.compile(r"\b(hvorfor|why|hvad er (?:årsagen|begrundelsen|formålet)|what is the (?:reason|purpose))\b", re.I),
+    ),
+    (
+        Intent.MEANING,
+        re.compile(
+            r"\b(hvad (?:betyder|menes|forstås|dækker)|hvad står \S+ for|hvordan (?:defineres|forklares)|begrebet|"
+            r"what does .+ (?:mean|stand for)|what is meant|how is .+ defined|definition)\b",
+            re.I,
+        ),
+    ),
     (
         Intent.LIST,
         re.compile(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.search import Hit, Index
-from ingest.danish import shares_stem, tokenize, years
+from ingest.danish import names_in, shares_stem, tokenize, years
 from ingest.metrics import find_metrics
 from ingest.statements import Statement
 from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge
@@ -34,6 +34,8 @@ PASSAGES = 8
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of question and statement (with its heading and label)
     "dense_gap",  # cosine minus the best cosine among the candidates (0 for the best)
+    "prev_dense",  # cosine of the statement before it in its passage (0 for the first): a lead that names the topic
+    "next_dense",  # ... of the statement after it (0 for the last)
     "passage_rank",  # 1 / (1 + rank of the passage)
     "passage_dense",  # cosine of question and passage
     "passage_score",  # fused passage score (standard units)
@@ -48,7 +50,10 @@ FEATURES: tuple[str, ...] = (
     "counted_ok",  # a count question and the statement names what is counted
     "time_ok",  # a date/duration/frequency question and the statement states one
     "time_missing",
-    "list_ok",  # a list question and the statement introduces or is part of a list
+    "list_ok",  # a list question and the statement introduces a list, is part of one or holds one inline
+    "agent_ok",  # a who question and the statement names a person, unit or body the question does not
+    "reason_ok",  # a why question and the statement gives a reason or a purpose
+    "meaning_ok",  # a what-does-it-mean question and the statement defines or spells out a term
     "total_ok",
     "total_missing",
     "names_ok",  # the question names units and the statement is about them
@@ -71,6 +76,21 @@ FEATURES: tuple[str, ...] = (
 )
 _RELATIVE = {"overlap_gap": "overlap", "subject_gap": "subject"}
 
+# How a statement gives a reason or a purpose, and how it defines a term: the connectives of Danish and English.
+_REASON = re.compile(
+    r"\b(fordi|skyldes|skyldtes|derfor|idet|eftersom|årsag\w*|begrund\w*|for at|med henblik på|formål\w*|"
+    r"because|due to|in order to|so that|reason\w*|purpose)\b",
+    re.I,
+)
+# A list written inside one sentence: "1) ... 2) ...", "a) ... b) ...", or three or more short items in a
+# series ("jobcenteret, socialafdelingen og driften").
+_ENUMERATED = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-h])\)\s")
+_SERIES = re.compile(r"(?:[^,.;:]{1,40},\s){2,}[^,.;:]{1,40}\s(?:og|eller|samt|and|or)\s", re.I)
+_DEFINES = re.compile(
+    r"\s=\s|\b(betyder|forstås|defineres|definition\w*|dvs|står for|vil sige|menes|means|meant|defined|stands for)\b",
+    re.I,
+)
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -85,6 +105,10 @@ class Facts:
     total: bool
     time: dict[Intent, bool]
     heading_like: bool
+    names: frozenset[str]  # casefolded
+    explains: bool
+    defines: bool
+    lists: bool  # introduces a list, is an item of one, or holds one inline
 
     @classmethod
     def of(cls, s: Statement, hit: Hit, knowledge: Knowledge) -> Facts:
@@ -101,6 +125,13 @@ class Facts:
                 Intent.FREQUENCY: states_frequency(s.text),
             },
             heading_like=_heading_like(s, knowledge),
+            names=frozenset(n.casefold() for n in names_in(s.text)),
+            explains=bool(_REASON.search(s.text)),
+            defines=bool(_DEFINES.search(s.text)),
+            lists=s.kind == "bullet"
+            or s.text.rstrip().endswith(":")
+            or len(_ENUMERATED.findall(s.text)) >= 2
+            or bool(_SERIES.search(s.text)),
         )
 
 
@@ -141,6 +172,11 @@ def feature_matrix(
     ranks = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
     for row, rank in zip(rows, ranks, strict=True):
         row["dense_rank"] = 1.0 / (1 + int(rank))
+    # A passage's candidates come in document order, so its neighbours are the candidates beside it.
+    for i, row in enumerate(rows):
+        same = [j for j in (i - 1, i + 1) if 0 <= j < len(found) and found[j].hit.id == found[i].hit.id]
+        row["prev_dense"] = float(dense[i - 1]) if i - 1 in same else 0.0
+        row["next_dense"] = float(dense[i + 1]) if i + 1 in same else 0.0
     for name, source in _RELATIVE.items():
         top = max(row[source] for row in rows)
         for row in rows:
@@ -196,7 +232,12 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "counted_ok": float(bool(analysis.counted) and shares_stem(analysis.counted, text_tokens + context_tokens)),
         "time_ok": float(time_ok),
         "time_missing": float(time_question and not time_ok),
-        "list_ok": float(analysis.intent == Intent.LIST and (s.kind == "bullet" or s.text.rstrip().endswith(":"))),
+        "list_ok": float(analysis.intent == Intent.LIST and known.lists),
+        "agent_ok": float(
+            analysis.intent == Intent.WHO and bool(known.names - {n.casefold() for n in analysis.names})
+        ),
+        "reason_ok": float(analysis.intent == Intent.WHY and known.explains),
+        "meaning_ok": float(analysis.intent == Intent.MEANING and known.defines),
         "total_ok": float(analysis.wants_total and known.total),
         "total_missing": float(analysis.wants_total and not known.total),
         "names_ok": float(names_ok),
