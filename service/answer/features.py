@@ -233,9 +233,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "time_ok": float(time_ok),
         "time_missing": float(time_question and not time_ok),
         "list_ok": float(analysis.intent == Intent.LIST and known.lists),
-        "agent_ok": float(
-            analysis.intent == Intent.WHO and bool(known.names - {n.casefold() for n in analysis.names})
-        ),
+        "agent_ok": float(analysis.intent == Intent.WHO and bool(known.names - {n.casefold() for n in analysis.names})),
         "reason_ok": float(analysis.intent == Intent.WHY and known.explains),
         "meaning_ok": float(analysis.intent == Intent.MEANING and known.defines),
         "total_ok": float(analysis.wants_total and known.total),
