@@ -71,8 +71,11 @@ class Filters:
     unit: str | None = None
     year: str | None = None
     doc_type: str | None = None
+    documents: frozenset[str] | None = None  # any of these document ids
 
     def matches(self, document: Document) -> bool:
+        if self.documents is not None and document.id not in self.documents:
+            return False
         exact = (
             (self.document_id, document.id),
             (self.year, document.year),

@@ -135,6 +135,24 @@ def test_a_statement_carries_the_cosines_of_its_neighbours_in_the_passage() -> N
     )
 
 
+def test_a_named_units_passages_come_first_searched_without_its_name() -> None:
+    documents = [
+        make_document(
+            "a",
+            [
+                "Tilsynsrapport for Solhaven. Solhaven er besøgt. Solhaven, Solhaven og Solhaven.",
+                "Tilsynet blev gennemført den 19. august 2013 af en tilsynsførende.",
+            ],
+            unit="Solhaven",
+        ),
+        make_document("b", ["Tilsynet hos Åbo blev gennemført den 3. maj 2013."], unit="Åbo"),
+    ]
+    answerer = make_answerer(documents)
+    analysis = answerer.analyse("Hvornår blev tilsynet hos Solhaven gennemført?")
+    hits = answerer.retrieve(analysis, 3, None)
+    assert [h.id for h in hits] == ["a:0001", "a:0000", "b:0000"]
+
+
 def test_a_statement_about_another_unit_than_the_one_named_misses_the_name() -> None:
     documents = [
         make_document("a", ["Sygefraværet er 5 % i 2022."], unit="Åbo"),

@@ -7,6 +7,7 @@ Calibration and tests read the trace instead of patching private methods.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.search import Filters, Hit, Index
+from ingest.danish import tokenize
 from service.answer.analyse import Analysis, Intent, Knowledge, analyse
 from service.answer.features import FEATURES, PASSAGES, Candidate, candidates, feature_matrix
 from service.answer.grade import (
@@ -69,20 +71,16 @@ class Answerer:
         return answer
 
     def retrieve(self, analysis: Analysis, k: int, filters: Filters | None) -> list[Hit]:
-        """Hybrid search; when the question names a unit, that unit's passages go first, fetched directly when the
-        open search did not reach them (a common topic like "sygefravær" is strong in every agreement)."""
+        """Hybrid search; when the question names a unit, that unit's passages go first. They are searched for
+        within its documents without the name: every passage there is about the unit, and the passage that
+        repeats its name most (a cover page) is seldom the one asked about."""
         hits = self._search(analysis.search_text, k, filters)
         named = analysis.named_documents
         if not named or filters is not None:
             return hits
-        focused = [h for h in hits if h.document_id in named]
-        if not focused:
-            for document_id in sorted(named):
-                focused += self._search(analysis.search_text, k, Filters(document_id=document_id))
-            # Fused scores are relative to one search's candidates; the raw cosine compares across searches.
-            focused.sort(key=lambda h: h.dense_score, reverse=True)
-        rest = [h for h in hits if h.document_id not in named]
-        return (focused + rest)[:k]
+        focused = self._search(without_names(analysis, self.knowledge), k, Filters(documents=named))
+        seen = {h.id for h in focused}
+        return (focused + [h for h in hits if h.id not in seen])[:k]
 
     def _search(self, text: str, k: int, filters: Filters | None) -> list[Hit]:
         """The best k passages that do not try to steer a model; searched again deeper when some were dropped,
@@ -237,6 +235,17 @@ class Answerer:
             "confidence": answer.confidence,
             "why": _why(answer.grade, answer.confidence, self.scorer),
         }
+
+
+def without_names(analysis: Analysis, knowledge: Knowledge) -> str:
+    """The search text less the names that single out the named documents (in their title, unit or first-page
+    names); other names the question gives are what it asks about. The text itself when nothing else is left."""
+    labels = set().union(*(knowledge.labels[d] for d in analysis.named_documents))
+    text = analysis.search_text
+    for name in sorted(analysis.names, key=len, reverse=True):
+        if {w.casefold() for w in name.split()} <= labels:
+            text = re.sub(rf"(?<!\w){re.escape(name)}(?:'s|s)?(?!\w)", " ", text, flags=re.IGNORECASE)
+    return text if tokenize(text) else analysis.search_text
 
 
 def _with_hits(hits: list[Hit], top_k: int, needed: set[str]) -> tuple[Hit, ...]:
