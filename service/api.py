@@ -146,7 +146,8 @@ class Service:
     # -- search and answers ---------------------------------------------------------------------------
 
     def search(self, body: SearchRequest) -> SearchResponse:
-        hits = self.index.search(danish_search_text(body.query), top_k=body.top_k, filters=to_filters(body.filters))
+        # The same retrieval as an answer's: a unit the query names comes first.
+        hits = self.answerer.retrieve(self.answerer.analyse(body.query), body.top_k, to_filters(body.filters))
         return SearchResponse(query=body.query, passages=[passage(h) for h in hits])
 
     def ask(self, body: AskRequest, debug: bool = False) -> AskResponse:
