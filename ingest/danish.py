@@ -187,6 +187,9 @@ LEAD_CHARS = 1500
 MIN_MENTIONS = 4
 
 
+_SUSPENDED = re.compile(r"-\s+(?:og|eller|samt|and|or)\s+")
+
+
 def names_in(question: str) -> list[str]:
     """Capitalised words and acronyms inside a question: candidate names of units, places, documents. The first
     word is skipped unless it is an acronym (questions start with a capital); adjacent words form one name."""
@@ -197,8 +200,11 @@ def names_in(question: str) -> list[str]:
         is_first = question[: match.start()].strip() == ""
         if word.casefold() in NOT_NAMES or (is_first and not word.isupper()) or len(word) < 3:
             continue
-        if found and question[last_end : match.start()] == " ":
-            found[-1] = f"{found[-1]} {word}"  # "Team Myndighed SHC" is one name
+        between = question[last_end : match.start()]
+        if found and (between == " " or _SUSPENDED.fullmatch(between)):
+            # "Team Myndighed SHC" is one name; so is "Social- og Boligstyrelsen" (a compound whose shared last
+            # part is left out of the first word).
+            found[-1] = f"{found[-1]}{between}{word}"
         else:
             found.append(word)
         last_end = match.end()

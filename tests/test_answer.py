@@ -153,6 +153,15 @@ def test_a_named_units_passages_come_first_searched_without_its_name() -> None:
     assert [h.id for h in hits] == ["a:0001", "a:0000", "b:0000"]
 
 
+def test_the_municipality_a_question_names_singles_out_its_documents() -> None:
+    documents = [
+        make_document("a", ["Udvalget fik 400.000 kr. til projektet."], organisation="Greve Kommune"),
+        make_document("b", ["Udvalget fik 900.000 kr. til projektet."], organisation="Solrød Kommune"),
+    ]
+    analysis = make_answerer(documents).analyse("Hvor mange penge fik Greve til projektet?")
+    assert analysis.named_documents == frozenset({"a"})
+
+
 def test_a_statement_about_another_unit_than_the_one_named_misses_the_name() -> None:
     documents = [
         make_document("a", ["Sygefraværet er 5 % i 2022."], unit="Åbo"),

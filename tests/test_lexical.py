@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from index.lexical import LexicalIndex, tokenize
+from ingest.danish import names_in
 
 
 def test_danish_inflections_share_a_stem() -> None:
@@ -54,6 +55,20 @@ def test_a_word_broken_by_a_hyphen_at_a_line_end_also_counts_as_the_whole_word(t
 @pytest.mark.parametrize("text", ["døgn- og ugeplaner", "Social- og Handicapcentret", "mål - næste skridt"])
 def test_suspended_compounds_and_dashes_are_not_broken_words(text: str) -> None:
     assert tokenize(text) == tokenize(text.replace("-", " "))
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Hvad besluttede Sundheds- og Omsorgsudvalget?", ["Sundheds- og Omsorgsudvalget"]),
+        ("Fik Greve penge fra Social- og Boligstyrelsen?", ["Greve", "Social- og Boligstyrelsen"]),
+        ("Hvad er målet for CJU og Bakkegården?", ["CJU", "Bakkegården"]),
+        ("Hvilke mål har Team Myndighed SHC?", ["Team Myndighed SHC"]),
+        ("Hvem leder Clara Service Gruppen?", ["Clara Service Gruppen"]),
+    ],
+)
+def test_names_in_a_question_are_whole_names(question: str, names: list[str]) -> None:
+    assert names_in(question) == names
 
 
 def test_punctuation_and_table_pipes_are_not_tokens() -> None:

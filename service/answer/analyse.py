@@ -128,7 +128,7 @@ class Knowledge:
         self.document_words = {d.id: words(f"{d.title} {d.unit} {d.organisation} {d.text}") for d in documents}
         self.vocabulary = Vocabulary(set().union(*self.document_words.values()))
         leading = {d.id: leading_names(d.text) for d in documents}
-        self.labels = {d.id: words(f"{d.title} {d.unit}") | leading[d.id] for d in documents}
+        self.labels = {d.id: words(f"{d.title} {d.unit} {d.organisation}") | leading[d.id] for d in documents}
         # Stems of what each document is about (title, unit, organisation, first-page names): a statement of the
         # Arbejdsmarked og Social agreement is about Arbejdsmarked og Social though it does not repeat the name.
         self.about = {
