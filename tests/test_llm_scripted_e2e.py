@@ -45,6 +45,7 @@ TIMEOUT = 2  # AFTALER_LLM_TIMEOUT of the server under test: the stall cases wai
 Q_DA = "Hvad er måltallet for sygefravær på Bakkegården?"
 Q_EN = "What is the sick-leave target for CJU?"
 Q_UNKNOWN_UNIT = "Hvad er måltallet for sygefravær på Solskinsbakken Bosted?"
+Q_NOTHING = "Hvordan bager man et godt surdejsbrød?"  # nothing relevant in any agreement
 ENDPOINTS = ["ask", "stream"]
 GENERATED = "generated"
 FALLBACK = "extractive-fallback"
@@ -488,3 +489,11 @@ def test_a_refusal_for_an_unknown_unit_is_final_and_the_model_is_not_asked(serve
     body = ask(served, endpoint, Q_UNKNOWN_UNIT, deltas=False)
     assert llm.requests == [] and llm.pending == 1
     assert (body["mode"], body["answered"], body["reason"]) == ("extractive", False, "unknown-name")
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_nothing_relevant_found_is_final_and_the_model_is_not_asked(served, llm, endpoint):
+    llm.script(answer("Man bager det ved 250 grader [1]."))
+    body = ask(served, endpoint, Q_NOTHING, deltas=False)
+    assert llm.requests == [] and llm.pending == 1
+    assert (body["mode"], body["answered"], body["reason"]) == ("extractive", False, "no-evidence")
