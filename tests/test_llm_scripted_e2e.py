@@ -484,16 +484,13 @@ def test_a_model_that_is_not_listening_falls_back_with_a_connection_error(served
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_a_refusal_for_an_unknown_unit_is_final_and_the_model_is_not_asked(served, llm, endpoint):
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [(Q_UNKNOWN_UNIT, "unknown-name"), (Q_NOTHING, "no-evidence")],
+    ids=["unknown-unit", "nothing"],
+)
+def test_a_final_refusal_stands_and_the_model_is_not_asked(served, llm, endpoint, question, reason):
     llm.script(answer("Måltallet er 4,5 % [1]."))
-    body = ask(served, endpoint, Q_UNKNOWN_UNIT, deltas=False)
+    body = ask(served, endpoint, question, deltas=False)
     assert llm.requests == [] and llm.pending == 1
-    assert (body["mode"], body["answered"], body["reason"]) == ("extractive", False, "unknown-name")
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_nothing_relevant_found_is_final_and_the_model_is_not_asked(served, llm, endpoint):
-    llm.script(answer("Man bager det ved 250 grader [1]."))
-    body = ask(served, endpoint, Q_NOTHING, deltas=False)
-    assert llm.requests == [] and llm.pending == 1
-    assert (body["mode"], body["answered"], body["reason"]) == ("extractive", False, "no-evidence")
+    assert (body["mode"], body["answered"], body["reason"]) == ("extractive", False, reason)
