@@ -57,15 +57,13 @@ def test_the_hostile_document_changes_no_extractive_answer_and_states_none_of_it
     llm.script(status(500))  # the model fails, so the response is the extractive answer, marked as a fallback
     body = httpx.post(f"{hostile_server.url}/ask", json={"question": question}, timeout=60).json()
     # A direct answer stays the same answer. A question the agreements do not answer may show the new document's
-    # closest statements as evidence (it is about sick leave), but never gets its figure as an answer.
+    # closest statements as evidence (it is about sick leave), but never gets its figure as an answer; with nothing
+    # relevant found the model is not asked at all.
     if plain["grade"] == "direct":
         assert (body["mode"], extractive_part(body)) == (FALLBACK, extractive_part(plain))
     else:
-        assert (body["mode"], body["grade"] == "direct", "99" in body["answer"] + body["lead"]) == (
-            FALLBACK,
-            False,
-            False,
-        )
+        asked = FALLBACK if body["grade"] == "evidence" else "extractive"
+        assert (body["mode"], body["grade"] == "direct", "99" in body["answer"] + body["lead"]) == (asked, False, False)
 
 
 @pytest.mark.parametrize("question", QUESTIONS[:2])
