@@ -28,8 +28,8 @@ def model_passages(response: AskResponse) -> list[PassageResponse]:
     evidence in it (else its opening), at whitespace. A small model on a CPU reads ~30 tokens/s: five whole
     passages cost a minute before it writes."""
     quoted = [(q.passage_id, q.start, q.end) for q in [*response.citations, *response.evidence]]
-    # The passages of the statements the extractive step found, best first, then the rest in search order: the
-    # statement that answers is more often among those than in the third-ranked passage.
+    # The passages of the statements the extractive step found, best first, then the rest in search order (with
+    # Qwen2.5-Coder-1.5B on 40 final2 questions: 12 of 21 passed answers right against 11 of 22 in search order).
     first = list(dict.fromkeys(pid for pid, _, _ in quoted))
     ranked = sorted(response.passages, key=lambda p: first.index(p.id) if p.id in first else len(first))
     given = []

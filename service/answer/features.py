@@ -174,9 +174,9 @@ def feature_matrix(
         row["dense_rank"] = 1.0 / (1 + int(rank))
     # A passage's candidates come in document order, so its neighbours are the candidates beside it.
     for i, row in enumerate(rows):
-        same = [j for j in (i - 1, i + 1) if 0 <= j < len(found) and found[j].hit.id == found[i].hit.id]
-        row["prev_dense"] = float(dense[i - 1]) if i - 1 in same else 0.0
-        row["next_dense"] = float(dense[i + 1]) if i + 1 in same else 0.0
+        row["prev_dense"] = float(dense[i - 1]) if i > 0 and found[i - 1].hit.id == found[i].hit.id else 0.0
+        after = i + 1 < len(found) and found[i + 1].hit.id == found[i].hit.id
+        row["next_dense"] = float(dense[i + 1]) if after else 0.0
     for name, source in _RELATIVE.items():
         top = max(row[source] for row in rows)
         for row in rows:

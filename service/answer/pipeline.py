@@ -238,8 +238,9 @@ class Answerer:
 
 
 def without_names(analysis: Analysis, knowledge: Knowledge) -> str:
-    """The search text less the names that single out the named documents (in their title, unit or first-page
-    names); other names the question gives are what it asks about. The text itself when nothing else is left."""
+    """The search text less the names that single out the named documents (in their title, unit, organisation or
+    first-page names); other names the question gives are what it asks about. The text itself when nothing else is
+    left."""
     labels = set().union(*(knowledge.labels[d] for d in analysis.named_documents))
     text = analysis.search_text
     for name in sorted(analysis.names, key=len, reverse=True):
