@@ -174,6 +174,7 @@ ROUND_SETS = {
     "final4.jsonl": False,
     "final5.jsonl": False,
     "final6.jsonl": False,
+    "final7.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -181,6 +182,7 @@ ROUND_SETS = {
     "final4_realdocs.jsonl": True,
     "final5_realdocs.jsonl": True,
     "final6_realdocs.jsonl": True,
+    "final7_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
