@@ -362,6 +362,7 @@ def ask_response(asked: str, question: str, result: Answer) -> AskResponse:
         grade=result.grade,
         lead=result.lead,
         confidence=round(result.confidence, 4),
+        relevance=round(result.relevance, 4),
         evidence=[
             EvidenceResponse(passage_id=q.hit.id, quote=q.text, start=q.start, end=q.end, score=round(q.score, 4))
             for q in result.evidence

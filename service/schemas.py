@@ -128,6 +128,7 @@ class AskResponse(BaseModel):
     grade: str = "nothing"  # direct | evidence | nothing (extractive grading; "direct" whenever answered)
     lead: str = ""  # the answer itself (figures, dates), copied verbatim from the quote
     confidence: float = 0.0  # calibrated probability that the quoted statement answers the question
+    relevance: float = 0.0  # calibrated probability that the answer is among the three best statements
     evidence: list[EvidenceResponse] = Field(default_factory=list)  # closest statements when not answered
     trace: dict[str, Any] | None = None  # with ?debug=true: analysis, candidates, features, thresholds
 

@@ -26,14 +26,15 @@ WORDING = Wording.load(REPO_ROOT / "prompts" / "answers")
 
 
 def scorer(direct: float, evidence: float, weights: dict[str, float] | None = None) -> Scorer:
-    """A scorer whose probability rises with the named features, and whose confidence is the best probability."""
+    """A scorer whose probability rises with the named features, and whose confidence and relevance both rise with
+    the best probability."""
     n, m = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
     coef = np.zeros(n)
     coef[: len(FEATURES)] = [(weights or {}).get(name, 0.0) for name in FEATURES]  # the products get no weight
     q_coef = np.array([8.0 if name == "best" else 0.0 for name in QUESTION_FEATURES])
     statement = Linear(np.zeros(n), np.ones(n), coef, 0.0)
     question = Linear(np.full(m, 0.5), np.ones(m), q_coef, 0.0)
-    return Scorer(statement, question, direct, evidence, "test")
+    return Scorer(statement, question, question, direct, evidence, "test")
 
 
 def make_answerer(documents: list[Document], direct: float = 0.6, evidence: float = 0.3, **weights: float) -> Answerer:
@@ -251,12 +252,33 @@ def test_a_list_question_quotes_the_whole_list() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("confidence_bias", "relevance_bias", "grade"),
+    [(-5.0, 5.0, EVIDENCE), (0.0, -5.0, NOTHING)],
+    ids=["relevant-though-unsure", "unsure-and-not-relevant"],
+)
+def test_evidence_is_shown_by_the_third_stage_not_by_the_confidence(
+    confidence_bias: float, relevance_bias: float, grade: str
+) -> None:
+    n, m = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
+    flat = Linear(np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+    question = Linear(np.zeros(m), np.ones(m), np.zeros(m), confidence_bias)
+    evidence = Linear(np.zeros(m), np.ones(m), np.zeros(m), relevance_bias)
+    document = make_document("a", ["Måltallet for sygefravær på Åbo er 8 % i 2022."], unit="Åbo")
+    answerer = Answerer(
+        make_index([document]), HashEmbedder(dimension=64), Scorer(flat, question, evidence, 0.9, 0.5, "t"), WORDING
+    )
+    answer = answerer.answer("Hvad er måltallet for sygefravær på Åbo?")
+    assert (answer.answered, answer.grade, len(answer.evidence) > 0) == (False, grade, grade == EVIDENCE)
+
+
 def test_the_trace_shows_analysis_candidates_features_and_why() -> None:
     document = make_document("a", ["Måltallet for sygefravær på Åbo er 8 % i 2022."], unit="Åbo")
     trace = make_answerer([document], direct=0.99).answer("Hvad er måltallet på Åbo?", explain=True).trace
     assert trace["analysis"]["intent"] == "figure"
     assert set(trace["candidates"][0]["features"]) == set(FEATURES)
-    assert trace["why"].startswith("confidence") and trace["grade"] in {EVIDENCE, NOTHING}
+    assert trace["why"].startswith("confidence") and "relevance" in trace["why"]
+    assert trace["grade"] in {EVIDENCE, NOTHING}
 
 
 def test_the_packaged_calibration_fits_the_features_and_holds_its_table() -> None:
@@ -301,3 +323,27 @@ def test_the_first_stage_reads_the_features_and_each_product_of_two() -> None:
     matrix = np.array([[1.0, 2.0, 3.0]])
     assert pairwise(matrix).tolist() == [[1.0, 2.0, 3.0, 2.0, 3.0, 6.0]]
     assert expanded_size(3) == 6
+
+
+def synthetic_rows(index: str, questions: int, seed: int) -> list:
+    """Rows whose right statement has the higher cosine; every fifth question unanswerable."""
+    from service.answer.calibrate import Row
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for q in range(questions):
+        answerable = q % 5 != 0
+        for c in range(4):
+            label = answerable and c == 0
+            features = rng.normal(0.0, 0.1, len(FEATURES))
+            features[FEATURES.index("dense")] += 1.0 if label else 0.0
+            rows.append(Row(f"set:q{q}", answerable, label, features.tolist(), index))
+    return rows
+
+
+def test_a_question_asked_of_two_indexes_is_fitted_as_two_questions() -> None:
+    from service.answer.calibrate import fit
+
+    # The same ids on two indexes: pooled they would be 40 questions with 8 candidates each.
+    fitted = fit(synthetic_rows("bundled", 40, 1) + synthetic_rows("realdocs", 40, 2), "m")
+    assert (fitted["questions"], len(fitted["evidence_coef"])) == (80, len(QUESTION_FEATURES))

@@ -3,8 +3,9 @@
 - direct (`answered`): the best statement's probability of answering is at or above the calibrated direct
   threshold. The answer leads with the answer itself, copied from the quote (the figures of the asked kind, the
   dates, the items of a list), then the verbatim quote and its source. No figure is ever written by the program.
-- evidence: below that, the 1-3 statements above the evidence threshold are shown as "the closest the agreements
-  say", stating no figure as *the* answer.
+- evidence: below that, when the probability that the answer is among the best three (the third stage) reaches
+  the evidence threshold, the 1-3 best statements are shown as "the closest the agreements say", stating no figure
+  as *the* answer.
 - nothing: a plain "not in the agreements" when nothing relevant was retrieved.
 """
 
@@ -62,7 +63,8 @@ class Answer:
     grade: str = NOTHING
     evidence: tuple[Quote, ...] = ()  # the closest statements when there is no direct answer
     lead: str = ""  # the answer itself, copied from the quote
-    confidence: float = 0.0  # probability of the best statement
+    confidence: float = 0.0  # probability that the best statement is the answer
+    relevance: float = 0.0  # probability that the answer is among the three best statements
     extra: dict[str, Any] = field(default_factory=dict)
     trace: dict[str, Any] | None = None
 

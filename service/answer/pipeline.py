@@ -64,7 +64,8 @@ class Answerer:
         matrix = feature_matrix(analysis, found, query_vector, self.knowledge)
         probabilities = self.scorer.probabilities(matrix)
         confidence = self.scorer.confidence(matrix, probabilities)
-        answer = self._grade(analysis, hits, top_k, found, probabilities, confidence)
+        relevance = self.scorer.relevance(matrix, probabilities)
+        answer = self._grade(analysis, hits, top_k, found, probabilities, confidence, relevance)
         if explain:
             shown = len(found) if all_candidates else TRACE_CANDIDATES
             answer = replace(answer, trace=self._trace(analysis, hits, found, matrix, probabilities, answer, shown))
@@ -102,6 +103,7 @@ class Answerer:
         found: list[Candidate],
         probabilities: np.ndarray,
         confidence: float,
+        relevance: float,
     ) -> Answer:
         language = analysis.language
         shown = tuple(hits[:top_k])
@@ -123,8 +125,9 @@ class Answerer:
                 grade=DIRECT,
                 lead=lead,
                 confidence=confidence,
+                relevance=relevance,
             )
-        evidence = self._evidence(found, probabilities, order) if confidence >= self.scorer.evidence_threshold else ()
+        evidence = self._evidence(found, probabilities, order) if relevance >= self.scorer.evidence_threshold else ()
         grade = EVIDENCE if evidence else NOTHING
         shown = _with_hits(hits, top_k, {q.hit.id for q in evidence})
         reason = "unknown-name" if analysis.unknown_names else ("weak-evidence" if evidence else "no-evidence")
@@ -139,6 +142,7 @@ class Answerer:
             grade=grade,
             evidence=evidence,
             confidence=confidence,
+            relevance=relevance,
             extra={"names": list(analysis.unknown_names)} if analysis.unknown_names else {},
         )
 
@@ -233,7 +237,8 @@ class Answerer:
             "evidence_threshold": self.scorer.evidence_threshold,
             "grade": answer.grade,
             "confidence": answer.confidence,
-            "why": _why(answer.grade, answer.confidence, self.scorer),
+            "relevance": answer.relevance,
+            "why": _why(answer, self.scorer),
         }
 
 
@@ -258,12 +263,14 @@ def _with_hits(hits: list[Hit], top_k: int, needed: set[str]) -> tuple[Hit, ...]
     return tuple(kept)
 
 
-def _why(grade: str, confidence: float, scorer: Scorer) -> str:
-    if grade == DIRECT:
+def _why(answer: Answer, scorer: Scorer) -> str:
+    confidence, relevance = answer.confidence, answer.relevance
+    if answer.grade == DIRECT:
         return f"confidence {confidence:.3f} >= direct threshold {scorer.direct_threshold:.3f}"
-    if grade == EVIDENCE:
+    below = f"confidence {confidence:.3f} < direct threshold {scorer.direct_threshold:.3f}"
+    if answer.grade == EVIDENCE:
         return (
-            f"confidence {confidence:.3f} < direct threshold {scorer.direct_threshold:.3f} and >= evidence "
-            f"threshold {scorer.evidence_threshold:.3f}: the best statements are shown as evidence"
+            f"{below}; relevance {relevance:.3f} >= evidence threshold {scorer.evidence_threshold:.3f}: "
+            "the best statements are shown as evidence"
         )
-    return f"confidence {confidence:.3f} < evidence threshold {scorer.evidence_threshold:.3f}: nothing relevant"
+    return f"{below}; relevance {relevance:.3f} < evidence threshold {scorer.evidence_threshold:.3f}: nothing relevant"

