@@ -63,8 +63,7 @@ class Answerer:
         query_vector = self.embedder.embed_query(analysis.search_text)
         matrix = feature_matrix(analysis, found, query_vector, self.knowledge)
         probabilities = self.scorer.probabilities(matrix)
-        confidence = self.scorer.confidence(matrix, probabilities)
-        relevance = self.scorer.relevance(matrix, probabilities)
+        confidence, relevance = self.scorer.judge(matrix, probabilities)
         answer = self._grade(analysis, hits, top_k, found, probabilities, confidence, relevance)
         if explain:
             shown = len(found) if all_candidates else TRACE_CANDIDATES

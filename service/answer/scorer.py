@@ -136,20 +136,16 @@ class Scorer:
     calibrated: bool = True  # False: fitted for another model, direct answers off
     table: list[dict[str, Any]] = field(default_factory=list)
 
-    def confidence(self, matrix: np.ndarray, probabilities: np.ndarray) -> float:
-        """Probability that the best statement answers the question: the second stage, fitted per question on
-        how the best statement stands (its probability, its lead over the next) and what the question names."""
+    def judge(self, matrix: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
+        """(confidence, relevance) of a question's candidates, both from its question-level features.
+        confidence: probability that the best statement answers (second stage; a direct answer).
+        relevance: probability that the three best hold the answer rather than the question being one the
+        documents do not answer (third stage, fitted on answerable questions whose answer is among the three
+        against unanswerable ones: evidence is for the first and must stay away from the second)."""
         if len(probabilities) == 0:
-            return 0.0
-        return float(self.question.probability(question_features(matrix, probabilities)))
-
-    def relevance(self, matrix: np.ndarray, probabilities: np.ndarray) -> float:
-        """Probability that the three best statements hold the answer rather than the question being one the
-        documents do not answer: fitted on answerable questions whose answer is among the three against
-        unanswerable ones, since evidence is for the first and must stay away from the second."""
-        if len(probabilities) == 0:
-            return 0.0
-        return float(self.evidence.probability(question_features(matrix, probabilities)))
+            return 0.0, 0.0
+        x = question_features(matrix, probabilities)
+        return float(self.question.probability(x)), float(self.evidence.probability(x))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         return self.statement.probability(pairwise(matrix)) if len(matrix) else np.zeros(0)
