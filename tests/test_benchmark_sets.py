@@ -175,6 +175,7 @@ ROUND_SETS = {
     "final5.jsonl": False,
     "final6.jsonl": False,
     "final7.jsonl": False,
+    "final8.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -183,6 +184,7 @@ ROUND_SETS = {
     "final5_realdocs.jsonl": True,
     "final6_realdocs.jsonl": True,
     "final7_realdocs.jsonl": True,
+    "final8_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
