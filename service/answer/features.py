@@ -34,6 +34,8 @@ PASSAGES = 8
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of question and statement (with its heading and label)
     "dense_gap",  # cosine minus the best cosine among the candidates (0 for the best)
+    "adapted",  # cosine of the statement with the question's vector under the learned map (service/answer/adaptor.py)
+    "adapted_gap",  # ... minus the best among the candidates
     "prev_dense",  # cosine of the statement before it in its passage (0 for the first): a lead that names the topic
     "next_dense",  # ... of the statement after it (0 for the last)
     "passage_rank",  # 1 / (1 + rank of the passage)
@@ -71,6 +73,7 @@ FEATURES: tuple[str, ...] = (
     "english",
     # Relative to the question's other candidates (0 for the best): how this statement stands among its rivals.
     "dense_rank",  # 1 / (1 + rank of its cosine)
+    "adapted_rank",  # 1 / (1 + rank of its adapted cosine)
     "overlap_gap",
     "subject_gap",
 )
@@ -161,17 +164,25 @@ def candidates(index: Index, hits: list[Hit]) -> list[Candidate]:
 
 
 def feature_matrix(
-    analysis: Analysis, found: list[Candidate], query_vector: np.ndarray, knowledge: Knowledge
+    analysis: Analysis,
+    found: list[Candidate],
+    query_vector: np.ndarray,
+    knowledge: Knowledge,
+    adapted_query: np.ndarray | None = None,
 ) -> np.ndarray:
+    """`adapted_query`: the question's vector under the scorer's learned map (the vector itself without one)."""
     if not found:
         return np.zeros((0, len(FEATURES)), np.float32)
-    table = knowledge.index.statements
-    dense = table.vectors[[c.row for c in found]] @ query_vector
+    vectors = knowledge.index.statements.vectors[[c.row for c in found]]
+    dense = vectors @ query_vector
+    adapted = vectors @ (query_vector if adapted_query is None else adapted_query)
     best = float(dense.max())
     rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
-    ranks = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
-    for row, rank in zip(rows, ranks, strict=True):
-        row["dense_rank"] = 1.0 / (1 + int(rank))
+    for row, value, gap, rank, adapted_rank in zip(
+        rows, adapted, adapted - adapted.max(), _ranks(dense), _ranks(adapted), strict=True
+    ):
+        row["adapted"], row["adapted_gap"] = float(value), float(gap)
+        row["dense_rank"], row["adapted_rank"] = 1.0 / (1 + rank), 1.0 / (1 + adapted_rank)
     # A passage's candidates come in document order, so its neighbours are the candidates beside it.
     for i, row in enumerate(rows):
         row["prev_dense"] = float(dense[i - 1]) if i > 0 and found[i - 1].hit.id == found[i].hit.id else 0.0
@@ -182,6 +193,11 @@ def feature_matrix(
         for row in rows:
             row[name] = row[source] - top
     return np.asarray([[row[name] for name in FEATURES] for row in rows], np.float32)
+
+
+def _ranks(values: np.ndarray) -> list[int]:
+    """The rank of each value, best (largest) 0; ties in candidate order."""
+    return np.argsort(np.argsort(-values, kind="stable"), kind="stable").tolist()
 
 
 def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowledge: Knowledge) -> dict[str, float]:
