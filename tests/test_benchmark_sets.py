@@ -176,6 +176,7 @@ ROUND_SETS = {
     "final6.jsonl": False,
     "final7.jsonl": False,
     "final8.jsonl": False,
+    "final9.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -185,6 +186,7 @@ ROUND_SETS = {
     "final6_realdocs.jsonl": True,
     "final7_realdocs.jsonl": True,
     "final8_realdocs.jsonl": True,
+    "final9_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
