@@ -254,8 +254,10 @@ _COMPARISON_CUES = re.compile(
     r"\b(?:alle|hver|de enkelte) (?:enhed|tilbud|afdeling|institution|aftale)(?:er|erne|en|et|s)?\b|"
     r"\bhvilke\b.*\bhar (?:enhederne|tilbuddene|afdelingerne|institutionerne)|"
     r"enhedernes|tilbuddenes|afdelingernes|"
-    # "the unit price" is not a comparison; "the units" and "each unit" are.
-    r"\bcompare\b|\bcomparison|\bacross\b(?! how)|\bversus\b|\bvs\.?\s|"
+    # "the unit price" is not a comparison; "the units" and "each unit" are. "Across" compares when units follow
+    # ("across units", "across all the agreements"), not when a scope does ("across the regional social area").
+    r"\bcompare\b|\bcomparison|\bversus\b|\bvs\.?\s|"
+    r"\bacross (?:(?:all|each|every|the) )*(?:units?|agreements?|services|cent(?:re|er)s|departments|institutions)\b|"
     r"\b(?:each|every|all) (?:units?|agreements?|services?)\b|"
     r"\bthe (?:units|agreements)\b",
     re.IGNORECASE,

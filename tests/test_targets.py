@@ -173,6 +173,8 @@ def test_topics_match_metrics_across_inflection_and_language(topic: str, keys: l
         ("Hvilket tal for trivsel sammenligner CJU sig med?", None),
         ("På tværs af hvor mange regioner arbejder institutionerne med dokumentation?", None),
         ("Across how many regions do the institutions work on documentation?", None),
+        ("Compare the sick leave targets across all the agreements", "sick leave"),
+        ("What was the sickness absence rate across the whole social area in 2021?", None),
     ],
 )
 def test_comparison_questions_yield_their_topic(question: str, topic: str | None) -> None:
