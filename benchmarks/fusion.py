@@ -9,10 +9,6 @@ Each fold chooses the pair best on the other four (recall@1 + recall@5) and is s
 figures are the ones to quote. Two indexes (the bundled corpus and ../shared/realdocs) are pooled with --save /
 --add.
 
-Statements are met with the answer scorer's learned map of the question's vector, as the answerer searches. That map
-was fitted on these same questions, so the figures here flatter the statement side; the weights in index/search.py
-were chosen with maps fitted out of fold (see SENTENCE_WEIGHT there).
-
 Run: python -m benchmarks.fusion [--questions F ...] [--save rows.json] [--add rows.json ...] [--json out.json]
 """
 
@@ -54,7 +50,7 @@ def collect(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for question in questions:
         if not question["answerable"] or not documents.asked_about(question):
             continue
-        parts = index.query_parts(danish_search_text(question["question"]), statement_query=answerer.scorer.adapt)
+        parts = index.query_parts(danish_search_text(question["question"]))
         if parts is None:
             continue
         relevant = np.asarray([is_relevant(index.chunk(c).text, question["evidence"]) for c in parts.pool])

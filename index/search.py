@@ -36,23 +36,20 @@ CANDIDATES = 50
 # similar() caps hits per document, so it needs a deeper pool to still fill top_k from other documents.
 SIMILAR_CANDIDATES = 200
 # Lexical weight at full vocabulary coverage. BM25's job is to lift exact rare terms (unit names, "sygefravær",
-# "4,5") to the top; dense alone keeps paraphrases in reach. Chosen with SENTENCE_WEIGHT (below), by 5-fold
-# cross-validation: 0.3 in three folds of five, 0.2 in two (it was 0.5 while statements met the raw query vector).
-LEXICAL_WEIGHT_MAX = 0.3
+# "4,5") to the top; 0.5-0.6 measured best with standard scores, and dense alone keeps paraphrases in reach.
+# Re-checked with SENTENCE_WEIGHT by benchmarks/fusion.py: the pairs its folds choose (0.5-0.7) do no better out of
+# fold (recall@1 / @5 0.714 / 0.918) than this one.
+LEXICAL_WEIGHT_MAX = 0.5
 # Coverage (idf-weighted share of query terms found in the corpus) at or below which BM25 gets no say:
 # English questions typically land at 0-0.3 (only numbers and names match).
 COVERAGE_FLOOR = 0.35
 # Coverage from which BM25 gets the full LEXICAL_WEIGHT_MAX; Danish questions usually reach 0.8-1.0.
 COVERAGE_FULL = 0.85
-# Weight of the best statement's standard score in a passage's dense side. The answerer meets statements with its
-# learned map of the question's vector (service/answer/adaptor.py), which makes the best statement a far better
-# sign of the passage that answers. Chosen by 5-fold cross-validation over 1068 answerable fitting questions of the
-# bundled corpus and ../shared/realdocs, each fold's map fitted on the other folds' questions (round 8): 0.7 in every
-# fold; out of fold, recall@1 / @5 with the raw vector and (0.4, 0.5) 0.706 / 0.902, with the map and (0.4, 0.5)
-# 0.743 / 0.937, with the map and the folds' choice 0.786 / 0.946 (agreements 0.754 / 0.931 -> 0.837 / 0.969, real
-# documents 0.635 / 0.860 -> 0.709 / 0.912). Precedent search meets statements with the raw vector (a draft is not
-# a question).
-SENTENCE_WEIGHT = 0.7
+# Weight of the best statement's standard score in a passage's dense side, chosen by 5-fold cross-validation over
+# 660 answerable questions of the fitting sets, bundled corpus and ../shared/realdocs (benchmarks/fusion.py;
+# results/fusion.json): with the lexical weight fixed, 0.4 in four folds of five, out of fold recall@1 0.703 ->
+# 0.724, recall@5 0.889 -> 0.914; English questions recall@5 0.862 -> 0.899, real documents 0.824 -> 0.842.
+SENTENCE_WEIGHT = 0.4
 # Statements whose cosines estimate a query's statement mean and spread (an even sample: the spread of a few
 # thousand is as good as of all, and a large corpus should not cost a full pass per query).
 MOMENT_SAMPLE = 4096
@@ -125,8 +122,6 @@ class Scored:
 # (pool ids, query vector) -> the best statement cosine of each pool passage (NaN for one without statements), and
 # the mean and spread of the query's statement cosines.
 BestStatements = Callable[[list[str], np.ndarray], tuple[np.ndarray, float, float]]
-# A query's vector -> the vector its statements are scored against (the answer scorer's learned map).
-StatementQuery = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -252,18 +247,10 @@ class Index:
         """Raises KeyError for an unknown id."""
         return self.documents[self.chunk(chunk_id).document_id]
 
-    def search(
-        self,
-        query: str,
-        top_k: int = 5,
-        filters: Filters | None = None,
-        statement_query: StatementQuery | None = None,
-    ) -> list[Hit]:
-        """`statement_query`: how the query's vector meets the statements when a passage is ranked by its best
-        one (the answerer passes its learned map of a question's vector; the vector itself by default)."""
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k <= 0:
             return []
-        scored = self._rank(query, self._where(filters, None), max(CANDIDATES, top_k), statement_query)
+        scored = self._rank(query, self._where(filters, None), max(CANDIDATES, top_k))
         return [self._hit(item) for item in scored[:top_k]]
 
     def similar(
@@ -288,29 +275,17 @@ class Index:
             return Where(None, section_kind or None)
         return Where(frozenset(d.id for d in self.documents.values() if filters.matches(d)), section_kind or None)
 
-    def _rank(
-        self, query: str, where: Where, candidates: int, statement_query: StatementQuery | None = None
-    ) -> list[Scored]:
-        return rank(self.query_parts(query, candidates, where, statement_query), self._row_of)
+    def _rank(self, query: str, where: Where, candidates: int) -> list[Scored]:
+        return rank(self.query_parts(query, candidates, where), self._row_of)
 
-    def query_parts(
-        self,
-        query: str,
-        candidates: int = CANDIDATES,
-        where: Where | None = None,
-        statement_query: StatementQuery | None = None,
-    ) -> Parts | None:
+    def query_parts(self, query: str, candidates: int = CANDIDATES, where: Where | None = None) -> Parts | None:
         """The scores a search fuses (`rank` orders them); benchmarks/fusion.py fits the fusion weights on them.
         `where` defaults to the whole index."""
         where = where or self._where(None, None)
         if not query.strip() or len(self) == 0 or where.document_ids == frozenset():
             return None
         query_vector = self._embedder().embed_query(query)
-        best: BestStatements = self.best_statements
-        if statement_query is not None:
-            mapped = statement_query(query_vector)
-            best = lambda pool, _vector: self.best_statements(pool, mapped)  # noqa: E731
-        return parts(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, best)
+        return parts(self.engine, query_vector, tokenize(query), where, candidates, self._row_of, self.best_statements)
 
     def best_statements(self, pool: list[str], query_vector: np.ndarray) -> tuple[np.ndarray, float, float]:
         """Each pool passage's best statement cosine (NaN when it has none), and the mean and standard deviation

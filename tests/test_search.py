@@ -286,18 +286,3 @@ def test_best_statements_give_each_passage_its_closest_statement_and_nan_without
     assert np.allclose(best, expected) and std > 0
     bare = Index([document], index.engine, lambda: HashEmbedder(dimension=64))  # an index without statements
     assert np.isnan(bare.best_statements(["a:0000"], query)[0]).all()
-
-
-def test_a_statement_query_meets_the_statements_with_the_mapped_vector() -> None:
-    document = make_document("a", ["Sygefraværet skal ned. Budgettet er 4 mio. kr.", "Trivsel måles årligt."])
-    index = make_index([document])
-    table = index.statements
-    target = table.vectors[table.row_at("a", *_span(document, "Trivsel måles årligt."))]
-    parts = index.query_parts("budget mio kr", statement_query=lambda _vector: target)
-    # Mapped onto the statement's own vector, its passage's best statement cosine is 1 whatever the query says.
-    assert round(float(parts.statement[parts.pool.index("a:0001")]), 4) == 1.0
-
-
-def _span(document: Document, text: str) -> tuple[int, int]:
-    start = document.text.index(text)
-    return start, start + len(text)

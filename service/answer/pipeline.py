@@ -86,12 +86,10 @@ class Answerer:
     def _search(self, text: str, k: int, filters: Filters | None) -> list[Hit]:
         """The best k passages that do not try to steer a model; searched again deeper when some were dropped,
         so the passages kept are exactly those a corpus without the steering text would give."""
-        # A passage is ranked by its best statement too, met by the question's vector under the learned map.
-        mapped = self.scorer.adapt
-        hits = self.index.search(text, top_k=k, filters=filters, statement_query=mapped)
+        hits = self.index.search(text, top_k=k, filters=filters)
         kept = [h for h in hits if not steers_a_model(h.text)]
         if len(kept) < len(hits):
-            deeper = self.index.search(text, top_k=k + len(hits) - len(kept), filters=filters, statement_query=mapped)
+            deeper = self.index.search(text, top_k=k + len(hits) - len(kept), filters=filters)
             kept = [h for h in deeper if not steers_a_model(h.text)][:k]
         return kept
 
