@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from service.answer.adaptor import Group, adapt, decode, encode, fit_shift
-from service.answer.features import FEATURES
+from service.answer.features import ADAPTED, FEATURES, adapted_columns
 from service.answer.pipeline import Answerer
 from service.answer.scorer import EXPANSION, QUESTION_FEATURES, pairwise, question_features
 
@@ -133,13 +133,13 @@ def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
     """One row per candidate statement of each question, labelled from its evidence."""
     rows: list[Row] = []
     documents = IndexDocuments.of(answerer)
+    table = answerer.index.statements
     for question in questions:
         if not documents.asked_about(question):
             continue
         qid = f"{question['set']}:{question['id']}"
         answer = answerer.answer(question["question"], explain=True, all_candidates=True)
         query = encode(answerer.embedder.embed_query(answer.trace["analysis"]["search_text"]))
-        table = answerer.index.statements
         for n, candidate in enumerate(answer.trace["candidates"]):
             label = holds_evidence(candidate["answers_with"], question.get("evidence", []))
             features = [candidate["features"][f] for f in FEATURES]
@@ -264,15 +264,13 @@ def _adapted(scored: list[Row], raw: np.ndarray, folds: list[tuple[np.ndarray, n
             if rows[0] in members and scored[rows[0]].answerable
         ]
 
-    columns = [FEATURES.index(name) for name in ("adapted", "adapted_gap", "adapted_rank")]
+    columns = [FEATURES.index(name) for name in ADAPTED]
     for train, test in folds:
         shift = fit_shift(groups(set(train.tolist())))
         tested = set(test.tolist())
         for a, rows in by_asked.items():
             if rows[0] in tested:
-                adapted = vectors[rows] @ adapt(shift, queries[a])
-                ranks = np.argsort(np.argsort(-adapted, kind="stable"), kind="stable")
-                raw[np.ix_(rows, columns)] = np.stack([adapted, adapted - adapted.max(), 1.0 / (1 + ranks)], 1)
+                raw[np.ix_(rows, columns)] = adapted_columns(vectors[rows] @ adapt(shift, queries[a]))
     return fit_shift(groups(set(range(len(scored)))))
 
 

@@ -78,6 +78,8 @@ FEATURES: tuple[str, ...] = (
     "subject_gap",
 )
 _RELATIVE = {"overlap_gap": "overlap", "subject_gap": "subject"}
+# The columns of the learned map's cosine (fitted out of fold by calibrate.py, so written there too).
+ADAPTED = ("adapted", "adapted_gap", "adapted_rank")
 
 # How a statement gives a reason or a purpose, and how it defines a term: the connectives of Danish and English.
 _REASON = re.compile(
@@ -178,11 +180,9 @@ def feature_matrix(
     adapted = vectors @ (query_vector if adapted_query is None else adapted_query)
     best = float(dense.max())
     rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
-    for row, value, gap, rank, adapted_rank in zip(
-        rows, adapted, adapted - adapted.max(), _ranks(dense), _ranks(adapted), strict=True
-    ):
-        row["adapted"], row["adapted_gap"] = float(value), float(gap)
-        row["dense_rank"], row["adapted_rank"] = 1.0 / (1 + rank), 1.0 / (1 + adapted_rank)
+    for row, rank, columns in zip(rows, _ranks(dense), adapted_columns(adapted), strict=True):
+        row["dense_rank"] = 1.0 / (1 + rank)
+        row.update(zip(ADAPTED, columns.tolist(), strict=True))
     # A passage's candidates come in document order, so its neighbours are the candidates beside it.
     for i, row in enumerate(rows):
         row["prev_dense"] = float(dense[i - 1]) if i > 0 and found[i - 1].hit.id == found[i].hit.id else 0.0
@@ -193,6 +193,12 @@ def feature_matrix(
         for row in rows:
             row[name] = row[source] - top
     return np.asarray([[row[name] for name in FEATURES] for row in rows], np.float32)
+
+
+def adapted_columns(cosines: np.ndarray) -> np.ndarray:
+    """The ADAPTED columns of one question's candidates from their cosines with its mapped vector."""
+    ranks = np.asarray(_ranks(cosines))
+    return np.stack([cosines, cosines - cosines.max(), 1.0 / (1 + ranks)], 1)
 
 
 def _ranks(values: np.ndarray) -> list[int]:
