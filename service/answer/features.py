@@ -177,7 +177,7 @@ def feature_matrix(
         return np.zeros((0, len(FEATURES)), np.float32)
     vectors = knowledge.index.statements.vectors[[c.row for c in found]]
     dense = vectors @ query_vector
-    adapted = vectors @ (query_vector if adapted_query is None else adapted_query)
+    adapted = dense if adapted_query is None else vectors @ adapted_query
     best = float(dense.max())
     rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
     for row, rank, columns in zip(rows, _ranks(dense), adapted_columns(adapted), strict=True):

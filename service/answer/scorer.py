@@ -5,9 +5,8 @@ answer)? is the answer among the three best at all, or does nothing here answer 
 nothing)? The file is data, fitted by `aftaler calibrate` (service/answer/calibrate.py) with grouped
 cross-validation, one per embedding model, since cosines of different models live on different scales. It holds
 the learned map of the question's vector (service/answer/adaptor.py), the feature names, the standardisation,
-the weights, the two thresholds (direct answer on the second stage,
-evidence on the third) and the table of predicted against observed precision they were chosen from. An index
-names its calibration file in its manifest.
+the weights, the two thresholds (direct answer on the second stage, evidence on the third) and the table of
+predicted against observed precision they were chosen from. An index names its calibration file in its manifest.
 
 Without a file for the configured model the scorer falls back to the bundled model's weights with direct answers
 switched off: staff then see the closest statements as evidence, never a figure stated as *the* answer.
