@@ -58,13 +58,6 @@ class StatementTable:
     def __len__(self) -> int:
         return len(self.statements)
 
-    def row_at(self, document_id: str, start: int, end: int) -> int:
-        """The row of the statement at [start, end) of a document (KeyError when there is none)."""
-        for row in self.within(document_id, start, end):
-            if self.statements[row].start == start and self.statements[row].end == end:
-                return row
-        raise KeyError(f"no statement of {document_id} at {start}-{end}")
-
     def within(self, document_id: str, start: int, end: int) -> list[int]:
         """Rows of the statements lying inside [start, end) of a document, in text order."""
         rows = self._rows.get(document_id, [])

@@ -5,6 +5,7 @@ wins depends on the fitted scorer; these tests check the steps, not the fit."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from index.search import Hit
 from ingest.documents import Document
 from service.answer import DIRECT, EVIDENCE, NOTHING, Answerer, Scorer, Wording, calibration_name, load_scorer
 from service.answer.analyse import Intent, intent_of
-from service.answer.calibrate import Row, fit
+from service.answer.calibrate import Row, document_folds, fit
 from service.answer.features import FEATURES
 from service.answer.grade import Quote, direct_text
 from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear, expanded_size, pairwise
@@ -339,6 +340,17 @@ def synthetic_rows(index: str, questions: int, seed: int) -> list[Row]:
             features[FEATURES.index("dense")] += 1.0 if label else 0.0
             rows.append(Row(f"set:q{q}", answerable, label, features.tolist(), index))
     return rows
+
+
+def test_no_document_has_questions_in_two_checking_folds() -> None:
+    # 30 questions about 10 documents, and 5 unanswerable questions about none (each its own group).
+    rows = [replace(r, document=f"d{int(r.question_id.split('q')[1]) % 10}.pdf") for r in synthetic_rows("i", 30, 3)]
+    rows += [replace(r, question_id=f"u:{r.question_id}") for r in synthetic_rows("i", 5, 4)]
+    checked_in: dict[str, set[int]] = {}
+    for n, (_, checking) in enumerate(document_folds(rows)):
+        for position in checking:
+            checked_in.setdefault(rows[position].group, set()).add(n)
+    assert (len(checked_in), max(len(folds) for folds in checked_in.values())) == (15, 1)
 
 
 def test_a_question_asked_of_two_indexes_is_fitted_as_two_questions() -> None:

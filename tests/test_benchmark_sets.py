@@ -177,6 +177,7 @@ ROUND_SETS = {
     "final7.jsonl": False,
     "final8.jsonl": False,
     "final9.jsonl": False,
+    "final10.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -187,6 +188,7 @@ ROUND_SETS = {
     "final7_realdocs.jsonl": True,
     "final8_realdocs.jsonl": True,
     "final9_realdocs.jsonl": True,
+    "final10_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
@@ -241,10 +243,31 @@ def test_a_question_is_fitted_on_the_index_that_holds_its_document(question: dic
     from service.answer.calibrate import IndexDocuments, normalise
 
     documents = IndexDocuments(
-        files=frozenset({"cju.txt", "kaerkommen.pdf"}),
-        names=(
-            normalise("Institutionsaftale for CJU | CJU - Center for Job & Uddannelse | Aabenraa Kommune"),
-            normalise("Tilsynsrapport for Kærkommen | Kærkommen | Aarhus Kommune"),
-        ),
+        {
+            "cju.txt": normalise("Institutionsaftale for CJU | CJU - Center for Job & Uddannelse | Aabenraa Kommune"),
+            "kaerkommen.pdf": normalise("Tilsynsrapport for Kærkommen | Kærkommen | Aarhus Kommune"),
+        }
     )
     assert documents.asked_about(question) is belongs
+
+
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [
+        ({"answerable": True, "document": "CJU"}, "cju.txt"),  # by the name it gives
+        ({"answerable": True, "document": "Kærkommen", "file": "some/dir/kaerkommen.pdf"}, "kaerkommen.pdf"),
+        ({"answerable": True, "document": "Randers"}, ""),  # no document here bears the name
+        ({"answerable": False, "document": ""}, ""),
+    ],
+    ids=["name", "file", "named-elsewhere", "names-none"],
+)
+def test_a_question_is_about_the_file_of_its_document(question: dict[str, Any], document: str) -> None:
+    from service.answer.calibrate import IndexDocuments, normalise
+
+    documents = IndexDocuments(
+        {
+            "cju.txt": normalise("Institutionsaftale for CJU | CJU - Center for Job & Uddannelse | Aabenraa Kommune"),
+            "kaerkommen.pdf": normalise("Tilsynsrapport for Kærkommen | Kærkommen | Aarhus Kommune"),
+        }
+    )
+    assert documents.document_of(question) == document

@@ -3,8 +3,10 @@ cross-validation -> thresholds and a calibration table -> a calibration file.
 
 A candidate is labelled right when what a direct answer would quote if it won (the statement; for a list
 question, the list it introduces or belongs to) holds one of the question's evidence strings (or is a part of one,
-for evidence that spans a label and its value). Folds are grouped by question, so no question is in both
-the fitting and the checking fold, and the thresholds are chosen on out-of-fold probabilities:
+for evidence that spans a label and its value). Folds are grouped by the document a question is about, so no
+document has questions in both the fitting and the checking fold: the product meets documents it was never fitted
+on, and questions about one document share passages, so folds grouped by question flatter whatever is learned per
+passage. The thresholds are chosen on out-of-fold probabilities:
 - direct: the lowest confidence at which the best statement is the right one for at least TARGET_PRECISION of
   the questions at or above it (unanswerable questions count as wrong when they reach it), resting on at least
   MIN_DIRECT questions;
@@ -13,8 +15,7 @@ the fitting and the checking fold, and the thresholds are chosen on out-of-fold 
   best separates the two errors of showing evidence: answerable questions whose right statement is among the three
   shown but stay below it, and unanswerable questions that reach it (the sum of the two rates is smallest).
 A question asked of two indexes (an unanswerable one is asked of every index) is two questions there, kept in one
-fold. Before the stages, the learned map of the question's vector (adaptor.py) is fitted on the same folds and its
-cosine columns are filled in out of fold, so the stages weigh it as it does on questions it was not fitted on.
+fold.
 
 The issue asked for 0.97 direct precision. With the features here the cross-validated best statement reaches
 0.95 on the top ~40 of 455 questions and never 0.97 on 20 or more, so 0.97 would mean no direct answers at all;
@@ -33,8 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from service.answer.adaptor import Group, adapt, decode, encode, fit_shift
-from service.answer.features import ADAPTED, FEATURES, adapted_columns
+from service.answer.features import FEATURES
 from service.answer.pipeline import Answerer
 from service.answer.scorer import EXPANSION, QUESTION_FEATURES, pairwise, question_features
 
@@ -58,14 +58,18 @@ class Row:
     # The index the row was collected on: an unanswerable question is asked of every index, and its candidates
     # there are separate questions (pooled, the best of both would look more answerable than either).
     index: str = ""
-    # For fitting the learned map of the question's vector (adaptor.py): the statement's vector, and on the
-    # first row of a question its query vector (base64 float16; empty in rows collected without them).
-    vector: str = ""
-    query: str = ""
+    # The document the question is about (its file; an unanswerable question naming none: the question itself):
+    # the folds are grouped by it.
+    document: str = ""
 
     @property
     def asked(self) -> str:
         return f"{self.index}/{self.question_id}"
+
+    @property
+    def group(self) -> str:
+        """The fold it falls in is its document's (rows saved before documents were recorded: its question's)."""
+        return self.document or self.question_id
 
 
 def load_questions(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -99,11 +103,14 @@ def holds_evidence(text: str, evidence: list[str]) -> bool:
 
 @dataclass(frozen=True)
 class IndexDocuments:
-    """What a question set is matched against, read once per index: file names and normalised names (title, unit,
-    organisation) of its documents."""
+    """What a question set is matched against, read once per index: each document's file name and its
+    normalised names (title, unit, organisation)."""
 
-    files: frozenset[str]
-    names: tuple[str, ...]
+    names: dict[str, str]  # file name -> names
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset(self.names)
 
     @property
     def label(self) -> str:
@@ -113,41 +120,40 @@ class IndexDocuments:
     @classmethod
     def of(cls, answerer: Answerer) -> IndexDocuments:
         documents = answerer.index.documents.values()
-        return cls(
-            frozenset(Path(d.path).name for d in documents),
-            tuple(normalise(f"{d.title} | {d.unit} | {d.organisation}") for d in documents),
-        )
+        return cls({Path(d.path).name: normalise(f"{d.title} | {d.unit} | {d.organisation}") for d in documents})
+
+    def document_of(self, question: dict[str, Any]) -> str:
+        """The file of the document the question is about: its own file, else the first document here bearing
+        the name it gives; "" when it names none here."""
+        if question.get("file"):
+            return Path(question["file"]).name
+        name = normalise(question.get("document", ""))
+        return next((file for file, names in self.names.items() if name and name in names), "")
 
     def asked_about(self, question: dict[str, Any]) -> bool:
         """The question is about a document of this index: its file is here, or (a set without files) a document
         here bears the name it gives. An unanswerable question without a file counts anywhere."""
         if question.get("file"):
-            return Path(question["file"]).name in self.files
-        if not question["answerable"]:
-            return True
-        name = normalise(question["document"])
-        return any(name in names for names in self.names)
+            return self.document_of(question) in self.files
+        return not question["answerable"] or bool(self.document_of(question))
 
 
 def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
     """One row per candidate statement of each question, labelled from its evidence."""
     rows: list[Row] = []
     documents = IndexDocuments.of(answerer)
-    table = answerer.index.statements
     for question in questions:
         if not documents.asked_about(question):
             continue
         qid = f"{question['set']}:{question['id']}"
+        about = documents.document_of(question) or qid
         answer = answerer.answer(question["question"], explain=True, all_candidates=True)
-        query = encode(answerer.embedder.embed_query(answer.trace["analysis"]["search_text"]))
-        for n, candidate in enumerate(answer.trace["candidates"]):
+        for candidate in answer.trace["candidates"]:
             label = holds_evidence(candidate["answers_with"], question.get("evidence", []))
             features = [candidate["features"][f] for f in FEATURES]
-            vector = encode(table.vectors[table.row_at(candidate["document_id"], candidate["start"], candidate["end"])])
-            row = Row(qid, bool(question["answerable"]), label, features, documents.label, vector, "" if n else query)
-            rows.append(row)
+            rows.append(Row(qid, bool(question["answerable"]), label, features, documents.label, about))
         if not answer.trace["candidates"]:
-            rows.append(Row(qid, bool(question["answerable"]), False, [], documents.label))
+            rows.append(Row(qid, bool(question["answerable"]), False, [], documents.label, about))
     return rows
 
 
@@ -161,15 +167,12 @@ def read_rows(path: Path) -> list[Row]:
 
 def fit(rows: list[Row], model: str) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler
 
     scored = [r for r in rows if r.features]
     raw = np.asarray([r.features for r in scored], np.float64)
     y = np.asarray([r.label for r in scored], bool)
-    groups = np.asarray([r.question_id for r in scored])
-    folds = list(GroupKFold(n_splits=FOLDS).split(raw, y, groups))
-    shift = _adapted(scored, raw, folds)
+    folds = document_folds(scored)
     x = pairwise(raw)
 
     def out_of_fold(c: float) -> np.ndarray:
@@ -202,7 +205,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     right = np.asarray([bool(y[top[0]]) for top in tops])
     in_top3 = np.asarray([bool(y[top[:3]].any()) for top in tops])
     answerable_q = np.asarray([question_of[a].answerable for a in asked])
-    q_groups = np.asarray([question_of[a].question_id for a in asked])
+    q_groups = np.asarray([question_of[a].group for a in asked])
     confidence, q_scaler, stage2 = _question_stage(qx, right, q_groups, np.ones(len(asked), bool))
     # Evidence is for answerable questions whose answer is among the three shown; it must stay away from the
     # unanswerable ones. Answerable questions whose answer is not among the three teach it nothing either way.
@@ -225,7 +228,6 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
         "expansion": EXPANSION,
         **_linear("", scaler, final),
         "C": best_c,
-        **({"query_size": len(shift), "query_shift": encode(shift)} if shift is not None else {}),
         "question_features": list(QUESTION_FEATURES),
         **_linear("question_", q_scaler, stage2),
         **_linear("evidence_", e_scaler, stage3),
@@ -241,44 +243,20 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     }
 
 
-def _adapted(scored: list[Row], raw: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
-    """Fits the learned map of the question's vector and writes its cosine columns into `raw`, out of fold (each
-    fold's map fitted on the other folds' questions), so the stages after it learn how far it can be trusted on a
-    question it has not seen. Returns the map fitted on every question, or None when the rows carry no vectors."""
-    if not all(r.vector for r in scored):
-        return None
-    by_asked: dict[str, list[int]] = {}
-    queries: dict[str, np.ndarray] = {}
-    for i, r in enumerate(scored):
-        by_asked.setdefault(r.asked, []).append(i)
-        if r.query:
-            queries[r.asked] = decode(r.query, (-1,))
-    size = len(next(iter(queries.values())))
-    vectors = np.stack([decode(r.vector, (size,)) for r in scored])
-    labels = np.asarray([r.label for r in scored], bool)
+def document_folds(rows: list[Row]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fitting, checking) row positions of each fold; a document's questions all fall in one checking fold."""
+    from sklearn.model_selection import GroupKFold
 
-    def groups(members: set[int]) -> list[Group]:
-        return [
-            Group(queries[a], vectors[rows], labels[rows])
-            for a, rows in by_asked.items()
-            if rows[0] in members and scored[rows[0]].answerable
-        ]
-
-    columns = [FEATURES.index(name) for name in ADAPTED]
-    for train, test in folds:
-        shift = fit_shift(groups(set(train.tolist())))
-        tested = set(test.tolist())
-        for a, rows in by_asked.items():
-            if rows[0] in tested:
-                raw[np.ix_(rows, columns)] = adapted_columns(vectors[rows] @ adapt(shift, queries[a]))
-    return fit_shift(groups(set(range(len(scored)))))
+    groups = [r.group for r in rows]
+    return list(GroupKFold(n_splits=FOLDS).split(np.zeros((len(rows), 1)), groups=groups))
 
 
 def _question_stage(
     x: np.ndarray, y: np.ndarray, groups: np.ndarray, fitted_on: np.ndarray
 ) -> tuple[np.ndarray, Any, Any]:
-    """A per-question logistic stage: out-of-fold probabilities for every question (grouped, so a question asked of
-    two indexes stays in one fold) and the stage fitted on all the questions in `fitted_on`."""
+    """A per-question logistic stage: out-of-fold probabilities for every question (grouped by document as the
+    first stage, so a question asked of two indexes stays in one fold) and the stage fitted on all the questions
+    in `fitted_on`."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler

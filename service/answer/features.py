@@ -34,8 +34,6 @@ PASSAGES = 8
 FEATURES: tuple[str, ...] = (
     "dense",  # cosine of question and statement (with its heading and label)
     "dense_gap",  # cosine minus the best cosine among the candidates (0 for the best)
-    "adapted",  # cosine of the statement with the question's vector under the learned map (service/answer/adaptor.py)
-    "adapted_gap",  # ... minus the best among the candidates
     "prev_dense",  # cosine of the statement before it in its passage (0 for the first): a lead that names the topic
     "next_dense",  # ... of the statement after it (0 for the last)
     "passage_rank",  # 1 / (1 + rank of the passage)
@@ -73,13 +71,10 @@ FEATURES: tuple[str, ...] = (
     "english",
     # Relative to the question's other candidates (0 for the best): how this statement stands among its rivals.
     "dense_rank",  # 1 / (1 + rank of its cosine)
-    "adapted_rank",  # 1 / (1 + rank of its adapted cosine)
     "overlap_gap",
     "subject_gap",
 )
 _RELATIVE = {"overlap_gap": "overlap", "subject_gap": "subject"}
-# The columns of the learned map's cosine (fitted out of fold by calibrate.py, so written there too).
-ADAPTED = ("adapted", "adapted_gap", "adapted_rank")
 
 # How a statement gives a reason or a purpose, and how it defines a term: the connectives of Danish and English.
 _REASON = re.compile(
@@ -166,23 +161,16 @@ def candidates(index: Index, hits: list[Hit]) -> list[Candidate]:
 
 
 def feature_matrix(
-    analysis: Analysis,
-    found: list[Candidate],
-    query_vector: np.ndarray,
-    knowledge: Knowledge,
-    adapted_query: np.ndarray | None = None,
+    analysis: Analysis, found: list[Candidate], query_vector: np.ndarray, knowledge: Knowledge
 ) -> np.ndarray:
-    """`adapted_query`: the question's vector under the scorer's learned map (the vector itself without one)."""
     if not found:
         return np.zeros((0, len(FEATURES)), np.float32)
     vectors = knowledge.index.statements.vectors[[c.row for c in found]]
     dense = vectors @ query_vector
-    adapted = dense if adapted_query is None else vectors @ adapted_query
     best = float(dense.max())
     rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
-    for row, rank, columns in zip(rows, _ranks(dense), adapted_columns(adapted), strict=True):
+    for row, rank in zip(rows, _ranks(dense), strict=True):
         row["dense_rank"] = 1.0 / (1 + rank)
-        row.update(zip(ADAPTED, columns.tolist(), strict=True))
     # A passage's candidates come in document order, so its neighbours are the candidates beside it.
     for i, row in enumerate(rows):
         row["prev_dense"] = float(dense[i - 1]) if i > 0 and found[i - 1].hit.id == found[i].hit.id else 0.0
@@ -193,12 +181,6 @@ def feature_matrix(
         for row in rows:
             row[name] = row[source] - top
     return np.asarray([[row[name] for name in FEATURES] for row in rows], np.float32)
-
-
-def adapted_columns(cosines: np.ndarray) -> np.ndarray:
-    """The ADAPTED columns of one question's candidates from their cosines with its mapped vector."""
-    ranks = np.asarray(_ranks(cosines))
-    return np.stack([cosines, cosines - cosines.max(), 1.0 / (1 + ranks)], 1)
 
 
 def _ranks(values: np.ndarray) -> list[int]:

