@@ -16,7 +16,7 @@ from index.search import Hit
 from ingest.documents import Document
 from service.answer import DIRECT, EVIDENCE, NOTHING, Answerer, Scorer, Wording, calibration_name, load_scorer
 from service.answer.analyse import Intent, intent_of
-from service.answer.calibrate import Row, document_folds, fit
+from service.answer.calibrate import Row, fit, grouped_folds
 from service.answer.features import FEATURES
 from service.answer.grade import Quote, direct_text
 from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear, expanded_size, pairwise
@@ -347,7 +347,7 @@ def test_no_document_has_questions_in_two_checking_folds() -> None:
     rows = [replace(r, document=f"d{int(r.question_id.split('q')[1]) % 10}.pdf") for r in synthetic_rows("i", 30, 3)]
     rows += [replace(r, question_id=f"u:{r.question_id}") for r in synthetic_rows("i", 5, 4)]
     checked_in: dict[str, set[int]] = {}
-    for n, (_, checking) in enumerate(document_folds(rows)):
+    for n, (_, checking) in enumerate(grouped_folds([r.group for r in rows])):
         for position in checking:
             checked_in.setdefault(rows[position].group, set()).add(n)
     assert (len(checked_in), max(len(folds) for folds in checked_in.values())) == (15, 1)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,7 +172,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     scored = [r for r in rows if r.features]
     raw = np.asarray([r.features for r in scored], np.float64)
     y = np.asarray([r.label for r in scored], bool)
-    folds = document_folds(scored)
+    folds = grouped_folds([r.group for r in scored])
     x = pairwise(raw)
 
     def out_of_fold(c: float) -> np.ndarray:
@@ -243,12 +243,11 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     }
 
 
-def document_folds(rows: list[Row]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(fitting, checking) row positions of each fold; a document's questions all fall in one checking fold."""
+def grouped_folds(groups: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fitting, checking) positions of each fold; all the positions of a group fall in one checking fold."""
     from sklearn.model_selection import GroupKFold
 
-    groups = [r.group for r in rows]
-    return list(GroupKFold(n_splits=FOLDS).split(np.zeros((len(rows), 1)), groups=groups))
+    return list(GroupKFold(n_splits=FOLDS).split(np.zeros((len(groups), 1)), groups=groups))
 
 
 def _question_stage(
@@ -258,11 +257,10 @@ def _question_stage(
     first stage, so a question asked of two indexes stays in one fold) and the stage fitted on all the questions
     in `fitted_on`."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler
 
     predicted = np.zeros(len(y))
-    for train, test in GroupKFold(n_splits=FOLDS).split(x, y, groups):
+    for train, test in grouped_folds(groups.tolist()):
         train = train[fitted_on[train]]
         scaler = StandardScaler().fit(x[train])
         model = LogisticRegression(max_iter=2000).fit(scaler.transform(x[train]), y[train])
