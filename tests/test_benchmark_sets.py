@@ -178,6 +178,7 @@ ROUND_SETS = {
     "final8.jsonl": False,
     "final9.jsonl": False,
     "final10.jsonl": False,
+    "final11.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -189,6 +190,7 @@ ROUND_SETS = {
     "final8_realdocs.jsonl": True,
     "final9_realdocs.jsonl": True,
     "final10_realdocs.jsonl": True,
+    "final11_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
