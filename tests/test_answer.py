@@ -19,7 +19,14 @@ from service.answer.analyse import Intent, intent_of
 from service.answer.calibrate import Row, fit, grouped_folds
 from service.answer.features import FEATURES
 from service.answer.grade import Quote, direct_text
-from service.answer.scorer import QUESTION_FEATURES, CalibrationError, Linear, expanded_size, pairwise
+from service.answer.scorer import (
+    QUESTION_FEATURES,
+    CalibrationError,
+    Linear,
+    expanded_size,
+    pairwise,
+    question_features,
+)
 from service.config import REPO_ROOT
 from service.errors import PromptError
 from tests.test_search import make_document, make_index
@@ -320,6 +327,26 @@ def test_broken_answer_wording_stops_startup_naming_the_file(tmp_path: Path, con
         (tmp_path / f"{language}.toml").write_text(content, encoding="utf-8")
     with pytest.raises(PromptError, match=problem):
         Wording.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "feature", "expected"),
+    [
+        ("figure_missing", [1, 1, 1, 0], "figure_missing", 1.0),  # the three best all miss the asked figure
+        ("figure_missing", [1, 0, 1, 1], "figure_missing", 0.0),  # the second best states one
+        ("list_ok", [0, 0, 1, 0], "list_ok_top3", 1.0),  # the third best gives the list asked for
+        ("list_ok", [0, 0, 0, 1], "list_ok_top3", 0.0),  # only the fourth does
+    ],
+    ids=["all-three-miss", "one-of-three-has", "third-has", "fourth-only"],
+)
+def test_question_features_read_what_the_three_best_statements_give(
+    column: str, values: list[int], feature: str, expected: float
+) -> None:
+    matrix = np.zeros((4, len(FEATURES)))
+    matrix[:, FEATURES.index(column)] = values
+    probabilities = np.array([0.9, 0.8, 0.7, 0.6])  # best first
+    row = question_features(matrix, probabilities)
+    assert row[QUESTION_FEATURES.index(feature)] == expected
 
 
 def test_the_first_stage_reads_the_features_and_each_product_of_two() -> None:

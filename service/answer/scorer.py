@@ -48,12 +48,20 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "names_missing",  # all three best statements miss the unit the question names
     "years_missing",  # ... the year it names
     "metric_other",  # ... the metric it asks about, naming another
+    "figure_missing",  # ... a figure of the kind it asks for
+    "time_missing",  # ... the date, duration or frequency it asks for
+    "list_ok_top3",  # one of the three best gives the kind of answer asked: a list,
+    "agent_ok_top3",  # ... who,
+    "reason_ok_top3",  # ... why,
+    "meaning_ok_top3",  # ... what a term means,
+    "counted_ok_top3",  # ... what is counted
 )
 _COLUMN = {name: FEATURES.index(name) for name in FEATURES}
 _PER_QUESTION = ("unknown_names", "unknown_subject", "no_subject", "english")
 _BEST_OF = {"dense_max": "dense", "passage_dense_max": "passage_dense"}
 _BEST_OF |= {"passage_score_max": "passage_score", "overlap_max": "overlap", "subject_max": "subject"}
-_ALL_THREE = ("names_missing", "years_missing", "metric_other")
+_ALL_THREE = ("names_missing", "years_missing", "metric_other", "figure_missing", "time_missing")
+_ANY_OF_THREE = {f"{name}_top3": name for name in ("list_ok", "agent_ok", "reason_ok", "meaning_ok", "counted_ok")}
 
 
 def pairwise(matrix: np.ndarray) -> np.ndarray:
@@ -83,6 +91,7 @@ def question_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarr
         **{name: float(matrix[0, _COLUMN[name]]) for name in _PER_QUESTION},
         **{name: float(matrix[:, _COLUMN[column]].max()) for name, column in _BEST_OF.items()},
         **{name: float(top[:, _COLUMN[name]].min()) for name in _ALL_THREE},
+        **{name: float(top[:, _COLUMN[column]].max()) for name, column in _ANY_OF_THREE.items()},
     }
     return np.asarray([values[name] for name in QUESTION_FEATURES])
 
