@@ -187,6 +187,33 @@ def test_a_statement_about_another_unit_than_the_one_named_misses_the_name() -> 
     ) == (1.0, 1.0)
 
 
+def test_a_phrase_and_a_number_of_the_question_are_met_where_a_statement_has_them() -> None:
+    documents = [
+        make_document(
+            "a",
+            [
+                "Sager om tabt arbejdsfortjeneste belyses via journalanalyse. Lokalplan 411 fjerner kravet.",
+                "Arbejdsfortjeneste i sager om tab og lokalplan 1221 nævnes også.",
+            ],
+            unit="Åbo",
+        )
+    ]
+    trace = (
+        make_answerer(documents)
+        .answer("Hvordan belyses sager om tabt arbejdsfortjeneste i lokalplan 411?", explain=True, all_candidates=True)
+        .trace
+    )
+    by_text = {c["text"]: c["features"] for c in trace["candidates"]}
+    phrase = by_text["Sager om tabt arbejdsfortjeneste belyses via journalanalyse."]
+    number = by_text["Lokalplan 411 fjerner kravet."]
+    scattered = by_text["Arbejdsfortjeneste i sager om tab og lokalplan 1221 nævnes også."]
+    assert (phrase["pairs"] > scattered["pairs"], number["numbers_shared"], scattered["numbers_shared"]) == (
+        True,
+        1.0,
+        0.0,
+    )
+
+
 def test_a_compound_in_the_question_is_split_into_the_words_the_corpus_uses() -> None:
     document = make_document("a", ["Trivsel måles hvert år. Målet for trivsel er 75 %."], unit="Åbo")
     analysis = make_answerer([document]).analyse("Hvad er trivselsmålet på Åbo?")

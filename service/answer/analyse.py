@@ -116,6 +116,8 @@ class Analysis:
     counted: frozenset[str]  # stems of what a count question counts
     amount_or_share: bool  # an amount of money or a share is asked for
     unknown_subject: float  # idf-weighted share of the subject words no document uses (0..1)
+    pairs: frozenset[tuple[str, str]] = frozenset()  # consecutive content stems: "tabt arbejdsfortjeneste"
+    numbers: frozenset[str] = frozenset()  # numbers it names that are not years: "lokalplan 411", "§ 103"
 
 
 class Knowledge:
@@ -187,7 +189,15 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
         counted=frozenset(_counted(local, knowledge) - _MEASURE_WORDS),
         amount_or_share=asks_amount_or_share(local),
         unknown_subject=missing / total if subject_terms else 0.0,
+        pairs=frozenset(pairs_of(tokenize(checked))),
+        numbers=frozenset(t for t in tokenize(local) if t[0].isdigit()) - set(years(local)),
     )
+
+
+def pairs_of(tokens: list[str]) -> set[tuple[str, str]]:
+    """Consecutive stems, numbers left out: a phrase of the question met as a phrase in a statement."""
+    words = [t for t in tokens if not t[0].isdigit()]
+    return set(zip(words, words[1:], strict=False))
 
 
 def intent_of(question: str) -> Intent:

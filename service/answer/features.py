@@ -18,7 +18,7 @@ from index.search import Hit, Index
 from ingest.danish import names_in, shares_stem, tokenize, years
 from ingest.metrics import find_metrics
 from ingest.statements import Statement
-from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge
+from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge, pairs_of
 from service.figures import (
     answers_figure,
     counted_in_words,
@@ -40,6 +40,8 @@ FEATURES: tuple[str, ...] = (
     "passage_dense",  # cosine of question and passage
     "passage_score",  # fused passage score (standard units)
     "overlap",  # idf-weighted share of the question's terms in the statement
+    "pairs",  # share of the question's consecutive stems met consecutively in the statement
+    "numbers_shared",  # share of the non-year numbers the question names that the statement or its context has
     "context_overlap",  # ... in its heading or label only
     "subject",  # share of the subject words in the statement, heading or label
     "no_subject",  # the question has no subject words the corpus uses
@@ -99,6 +101,7 @@ class Facts:
 
     text_tokens: list[str]
     context_tokens: list[str]
+    pairs: frozenset[tuple[str, str]]
     metrics: frozenset[str]
     figures: list
     counted: list[list[str]]  # the tokens of each word a number word may count
@@ -112,9 +115,11 @@ class Facts:
 
     @classmethod
     def of(cls, s: Statement, hit: Hit, knowledge: Knowledge) -> Facts:
+        tokens = tokenize(s.text)
         return cls(
-            text_tokens=tokenize(s.text),
+            text_tokens=tokens,
             context_tokens=tokenize(f"{s.context} {s.label} {hit.table_header}"),
+            pairs=frozenset(pairs_of(tokens)),
             metrics=frozenset(m.key for m in find_metrics(s.text)),
             figures=figures_in(s.text),
             counted=[tokenize(w) for w in counted_in_words(s.text)],
@@ -224,6 +229,10 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "passage_dense": hit.dense_score,
         "passage_score": hit.score,
         "overlap": in_text / total,
+        "pairs": len(analysis.pairs & known.pairs) / len(analysis.pairs) if analysis.pairs else 0.0,
+        "numbers_shared": len(analysis.numbers & set(text_tokens + context_tokens)) / len(analysis.numbers)
+        if analysis.numbers
+        else 0.0,
         "context_overlap": in_context / total,
         "subject": subject,
         "no_subject": float(not analysis.subject),
