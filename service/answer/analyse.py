@@ -161,7 +161,8 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
     unknown = [n for n in names if n not in known]
     if language == "en" and known:
         unknown = []  # a translated unit name beside a known one is a translation, not an unknown unit
-    terms = vocabulary.expand(t for t in tokenize(checked) if not t.isdigit() or len(t) == 4)
+    tokens = tokenize(checked)
+    terms = vocabulary.expand(t for t in tokens if not t.isdigit() or len(t) == 4)
     weights = {t: knowledge.idf(t) for t in dict.fromkeys(terms)}
     subject_source = " ".join(danish_words_for(question)) if language == "en" else local
     named = {t for n in known for t in tokenize(n)}
@@ -189,15 +190,15 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
         counted=frozenset(_counted(local, knowledge) - _MEASURE_WORDS),
         amount_or_share=asks_amount_or_share(local),
         unknown_subject=missing / total if subject_terms else 0.0,
-        pairs=frozenset(pairs_of(tokenize(checked))),
+        pairs=pairs_of(tokens),
         numbers=frozenset(t for t in tokenize(local) if t[0].isdigit()) - set(years(local)),
     )
 
 
-def pairs_of(tokens: list[str]) -> set[tuple[str, str]]:
+def pairs_of(tokens: list[str]) -> frozenset[tuple[str, str]]:
     """Consecutive stems, numbers left out: a phrase of the question met as a phrase in a statement."""
     words = [t for t in tokens if not t[0].isdigit()]
-    return set(zip(words, words[1:], strict=False))
+    return frozenset(zip(words, words[1:], strict=False))
 
 
 def intent_of(question: str) -> Intent:

@@ -119,7 +119,7 @@ class Facts:
         return cls(
             text_tokens=tokens,
             context_tokens=tokenize(f"{s.context} {s.label} {hit.table_header}"),
-            pairs=frozenset(pairs_of(tokens)),
+            pairs=pairs_of(tokens),
             metrics=frozenset(m.key for m in find_metrics(s.text)),
             figures=figures_in(s.text),
             counted=[tokenize(w) for w in counted_in_words(s.text)],
