@@ -179,6 +179,7 @@ ROUND_SETS = {
     "final9.jsonl": False,
     "final10.jsonl": False,
     "final11.jsonl": False,
+    "final12.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -191,6 +192,7 @@ ROUND_SETS = {
     "final9_realdocs.jsonl": True,
     "final10_realdocs.jsonl": True,
     "final11_realdocs.jsonl": True,
+    "final12_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
