@@ -116,8 +116,8 @@ class Analysis:
     counted: frozenset[str]  # stems of what a count question counts
     amount_or_share: bool  # an amount of money or a share is asked for
     unknown_subject: float  # idf-weighted share of the subject words no document uses (0..1)
-    pairs: frozenset[tuple[str, str]] = frozenset()  # consecutive content stems: "tabt arbejdsfortjeneste"
-    numbers: frozenset[str] = frozenset()  # numbers it names that are not years: "lokalplan 411", "§ 103"
+    pairs: frozenset[tuple[str, str]]  # consecutive content stems: "tabt arbejdsfortjeneste"
+    numbers: frozenset[str]  # numbers it names that are not years: "lokalplan 411", "§ 103"
 
 
 class Knowledge:
