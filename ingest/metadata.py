@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.danish import nfc
 from ingest.errors import MetadataError
 from ingest.titles import is_title
 
@@ -47,6 +49,8 @@ _YEAR = re.compile(r"\b(20\d\d|19\d\d)\b")
 _YEAR_WINDOW = 5000
 _PERIOD_WINDOW = 400  # the opening pages say which year an agreement is for
 _ABBREVIATION = re.compile(r"^[A-ZÆØÅ]{2,6}$")
+# "Rigsarkivet → Vejledning ...": a breadcrumb in a running header, its steps from publisher to document.
+_BREADCRUMB = re.compile(r"\s+[→➢›»>]\s+")
 _CONNECTORS = r"(?:\s+(?:for|og|&|i|til|med|af))*\s+"
 _UNIT_LEADS = re.compile(r"^(?:\s|for\b|mellem\b|med\b|[-–:,])+", re.IGNORECASE)
 
@@ -156,17 +160,30 @@ def expand_abbreviation(abbreviation: str, text: str) -> str:
     return min(found, key=lambda phrase: (-found[phrase], len(phrase)))
 
 
-def extract_metadata(text: str, title: str = "") -> dict[str, str]:
+def extract_metadata(text: str, title: str = "", running: Sequence[str] = ()) -> dict[str, str]:
     """title, organisation, unit, year and doc_type of a cleaned text; "" for what it does not say. `title`: the
-    file's own title when it has one (ingest/titles.py), else one is looked for in the text."""
-    title = title or find_title(text)
+    file's own title when it has one (ingest/titles.py), else one is looked for in the text, else in the running
+    headers of its pages (`running`, most pages first)."""
+    document, publisher = running_names(running)
+    title = title or find_title(text) or document
     return {
         "title": title,
-        "organisation": find_organisation(text),
+        "organisation": publisher or find_organisation(text),
         "unit": find_unit(title, text),
         "year": find_year(title, text),
         "doc_type": find_doc_type(title, text),
     }
+
+
+def running_names(running: Sequence[str]) -> tuple[str, str]:
+    """(document, publisher) named by the running header of the pages: "Rigsarkivet → Vejledning til
+    bekendtgørelse om arkiveringsversioner" -> its last breadcrumb step and its first. A header that only names
+    the municipality or region ("Københavns Kommune") names the publisher, not the document."""
+    for text in running:
+        steps = [step.strip() for step in _BREADCRUMB.split(text)]
+        if is_title(steps[-1]) and find_organisation(steps[-1]) != steps[-1]:
+            return nfc(steps[-1]), nfc(steps[0]) if len(steps) > 1 else ""
+    return "", ""
 
 
 def sidecar_paths(path: Path) -> list[Path]:

@@ -43,6 +43,8 @@ _LETTER_SPACED_TOKENS = 4  # stray single letters in one line; Danish has only "
 # What a page number looks like once reduced to a shape: a bare number ("3", "- 3 -", "3/28") or a number
 # after a page word ("Side 3 af 28", "Page 3", "s. 3"). Other numbered lines ("Mål 3", "Punkt 3: ...")
 # are headings even when they happen to follow the page count.
+# A page count inside a running line: "Side 6 af 162", "Page 6 of 162", "6/162".
+_PAGE_NUMBERING = re.compile(r"\b(?:side|sida|page|seite)\s+\d+(?:\s+(?:af|of|von)\s+\d+)?\b|\b\d+\s*/\s*\d+\s*$", re.I)
 _PAGE_NUMBER_SHAPE = re.compile(r"^#( #)?$|(?:^| )(?:side|sida|page|seite|s) #")
 
 
@@ -78,13 +80,8 @@ def strip_running_lines(pages: list[str]) -> list[str]:
     """
     if len(pages) < 2:
         return list(pages)
-    min_pages = max(2, math.ceil(_MIN_SHARE * len(pages)))
-    lines = [_page_lines(page_no, text) for page_no, text in enumerate(pages)]
+    lines, paged, repeated = _running(pages)
     all_lines = [line for page_lines in lines for line in page_lines]
-    min_paged = min(min_pages, max(3, round(_MIN_SHARE_PAGED * len(pages))))
-    paged = _page_number_lines(all_lines, min_paged)
-    paged_lines = [line for line in all_lines if (line.page, line.index) in paged]
-    repeated = _repeated_lines(all_lines, min_pages, paged_lines)
     running_texts = {line.exact for line in all_lines if (line.page, line.index) in repeated}
     first_seen = _first_occurrences(all_lines, repeated)
 
@@ -115,6 +112,36 @@ def strip_running_lines(pages: list[str]) -> list[str]:
                     remove[page_lines[i].page].add(page_lines[i].index)
                 i += step
     return [_drop_lines(text, remove.get(page_no, set())) for page_no, text in enumerate(pages)]
+
+
+def running_headers(pages: list[str]) -> list[str]:
+    """The texts of a document's running lines with their page numbering taken out, the line on most pages first
+    ("Rigsarkivet → Vejledning til bekendtgørelse om arkiveringsversioner" from "... Side 6 af 162"): a
+    document whose cover is a picture names itself only there."""
+    if len(pages) < 2:
+        return []
+    lines, paged, repeated = _running(pages)
+    running = paged | repeated
+    found: Counter[str] = Counter()
+    for page_no, page_lines in enumerate(lines):
+        raw = [line for line in pages[page_no].split("\n") if line.strip()]
+        for line in page_lines:
+            if (line.page, line.index) in running:
+                text = " ".join(_PAGE_NUMBERING.sub(" ", raw[line.index]).split()).strip(" ·•|,:-–—")
+                if text:
+                    found[text] += 1
+    return [text for text, _ in found.most_common()]
+
+
+def _running(pages: list[str]) -> tuple[list[list[_Line]], set[tuple[int, int]], set[tuple[int, int]]]:
+    """Each page's lines, and the (page, line) positions that carry the page number and that run over pages."""
+    min_pages = max(2, math.ceil(_MIN_SHARE * len(pages)))
+    lines = [_page_lines(page_no, text) for page_no, text in enumerate(pages)]
+    all_lines = [line for page_lines in lines for line in page_lines]
+    min_paged = min(min_pages, max(3, round(_MIN_SHARE_PAGED * len(pages))))
+    paged = _page_number_lines(all_lines, min_paged)
+    paged_lines = [line for line in all_lines if (line.page, line.index) in paged]
+    return lines, paged, _repeated_lines(all_lines, min_pages, paged_lines)
 
 
 def _page_lines(page_no: int, text: str) -> list[_Line]:

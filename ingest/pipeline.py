@@ -12,15 +12,15 @@ from ingest.documents import Document, IngestFailure
 from ingest.errors import EmptyDocumentError, IngestError
 from ingest.load import load_file
 from ingest.metadata import FIELDS, extract_metadata, is_sidecar, read_sidecar
-from ingest.pages import strip_running_lines
+from ingest.pages import running_headers, strip_running_lines
 from ingest.split import split_document
 from ingest.titles import readable_file_name
 
 # Bump whenever loading, cleaning, heading detection, chunking or target extraction changes what a file turns
 # into: stored indexes built with another version are re-ingested instead of reused.
 # 2: titles from the file's layout and properties; 3: headings set in larger type or tagged; 4: Word heading styles;
-# 5: ruled PDF tables row by row
-CHUNKING_VERSION = "ingest-5"
+# 5: ruled PDF tables row by row; 6: a title and publisher from the running header when the file names none else
+CHUNKING_VERSION = "ingest-6"
 SUPPORTED_EXTENSIONS = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 _MAX_SLUG = 48
 # Danish letters have no Unicode decomposition, so they are folded by hand before the accent stripping.
@@ -57,7 +57,7 @@ def ingest_file(path: Path, root: Path) -> Document:
     text, page_starts = clean_pages(strip_running_lines(list(raw.pages)))
     if not text.strip():
         raise EmptyDocumentError(f"{path}: no text left after cleaning; check that the file holds real content")
-    meta = extract_metadata(text, raw.title)
+    meta = extract_metadata(text, raw.title, running_headers(list(raw.pages)))
     meta.update(read_sidecar(path))
     if not meta["title"]:
         meta["title"] = readable_file_name(path)

@@ -9,7 +9,14 @@ import pytest
 
 from ingest.clean import clean_text
 from ingest.errors import MetadataError
-from ingest.metadata import expand_abbreviation, extract_metadata, find_organisation, find_year, read_sidecar
+from ingest.metadata import (
+    expand_abbreviation,
+    extract_metadata,
+    find_organisation,
+    find_year,
+    read_sidecar,
+    running_names,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SEEDS = {path.name[:3]: path for path in sorted(CORPUS.glob("*.txt"))}
@@ -145,3 +152,25 @@ def test_malformed_sidecar_raises_metadata_error_naming_the_file(tmp_path: Path,
     (tmp_path / "aftale.meta.json").write_text(content, encoding="utf-8")
     with pytest.raises(MetadataError, match="aftale.meta.json"):
         read_sidecar(doc)
+
+
+@pytest.mark.parametrize(
+    ("running", "expected"),
+    [
+        (
+            ["Rigsarkivet → Vejledning til bekendtgørelse om arkiveringsversioner"],
+            ("Vejledning til bekendtgørelse om arkiveringsversioner", "Rigsarkivet"),
+        ),
+        (["Driftsaftale for Bakkegården 2024"], ("Driftsaftale for Bakkegården 2024", "")),
+        (["Københavns Kommune", "Tilsynsrapport for Kærkommen"], ("Tilsynsrapport for Kærkommen", "")),
+        (["Id og proces | Titel | Init | Version | Dato"], ("", "")),
+        ([], ("", "")),
+    ],
+)
+def test_running_header_names_the_document_and_its_publisher(running: list[str], expected: tuple[str, str]) -> None:
+    assert running_names(running) == expected
+
+
+def test_a_title_in_the_text_wins_over_the_running_header() -> None:
+    meta = extract_metadata("Driftsaftale for CJU 2022\n\nTekst.", "", ["Rigsarkivet → Vejledning om arkivering"])
+    assert (meta["title"], meta["organisation"]) == ("Driftsaftale for CJU 2022", "Rigsarkivet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.pages import normalise_page, strip_running_lines
+from ingest.pages import normalise_page, running_headers, strip_running_lines
 
 
 def _pages(
@@ -114,3 +114,19 @@ def test_page_number_footer_placed_mid_page_is_removed_with_its_running_title() 
 )
 def test_normalise_page_cleans_characters(raw: str, expected: str) -> None:
     assert normalise_page(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("footer", "expected"),
+    [
+        ("Rigsarkivet → Vejledning om arkivering Side {n} af {total}", ["Rigsarkivet → Vejledning om arkivering"]),
+        ("Driftsaftale for Bakkegården · side {n}", ["Driftsaftale for Bakkegården"]),
+        ("Side {n} af {total}", []),
+    ],
+)
+def test_running_headers_are_read_without_their_page_numbering(footer: str, expected: list[str]) -> None:
+    assert running_headers(_pages(6, [], footer)) == expected
+
+
+def test_a_single_page_has_no_running_headers() -> None:
+    assert running_headers(["Rigsarkivet → Vejledning om arkivering Side 1 af 1"]) == []
