@@ -180,6 +180,7 @@ ROUND_SETS = {
     "final10.jsonl": False,
     "final11.jsonl": False,
     "final12.jsonl": False,
+    "final13.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -193,6 +194,7 @@ ROUND_SETS = {
     "final10_realdocs.jsonl": True,
     "final11_realdocs.jsonl": True,
     "final12_realdocs.jsonl": True,
+    "final13_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
