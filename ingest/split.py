@@ -60,24 +60,44 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _units(text: str, start: int, end: int) -> list[_Unit]:
-    """Lines of a section; lines longer than a chunk are split into sentences; table rows stay whole."""
+    """The pieces a chunk is packed from: a table row; a run of lines that wrap one sentence ("... hvor 98 kommuner
+    indberetter" / "data til KL ..."), so that no chunk ends inside a sentence; a run longer than a chunk is split
+    into its sentences."""
     units: list[_Unit] = []
+    run: list[tuple[int, int]] = []
+
+    def close_run() -> None:
+        if run:
+            a, b = run[0][0], run[-1][1]
+            spans = _sentence_spans(text, a, b) if b - a > TARGET_MAX else [(a, b)]
+            units.extend(_Unit(x, y, False) for x, y in spans)
+            run.clear()
+
     offset = start
     for line in text[start:end].split("\n"):
         line_start, line_end = offset, offset + len(line)
         offset = line_end + 1
         stripped = line.strip()
         if not stripped:
+            close_run()
             continue
         lead = len(line) - len(line.lstrip())
         line_start, line_end = line_start + lead, line_start + lead + len(stripped)
         if _is_table_row(stripped):
+            close_run()
             units.append(_Unit(line_start, line_end, True))
-        elif len(stripped) > TARGET_MAX:
-            units += [_Unit(a, b, False) for a, b in _sentence_spans(text, line_start, line_end)]
-        else:
-            units.append(_Unit(line_start, line_end, False))
+            continue
+        if not (run and _wraps(text[run[-1][0] : run[-1][1]], stripped)):
+            close_run()
+        run.append((line_start, line_end))
+    close_run()
     return units
+
+
+def _wraps(line: str, following: str) -> bool:
+    """`following` carries on the sentence of `line`: the line stops without a sentence end and the next one starts
+    in lower case."""
+    return following[:1].islower() and not line.rstrip().endswith((".", "!", "?", ":", ";"))
 
 
 def _pack(units: list[_Unit]) -> list[list[_Unit]]:
