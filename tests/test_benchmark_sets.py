@@ -181,6 +181,7 @@ ROUND_SETS = {
     "final11.jsonl": False,
     "final12.jsonl": False,
     "final13.jsonl": False,
+    "final14.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -195,6 +196,7 @@ ROUND_SETS = {
     "final11_realdocs.jsonl": True,
     "final12_realdocs.jsonl": True,
     "final13_realdocs.jsonl": True,
+    "final14_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
