@@ -216,3 +216,15 @@ def test_kind_vocabulary_is_one_table() -> None:
         "economy",
     }
     assert kind_of("Tidsperspektiv") == ""
+
+
+def test_a_chunk_never_ends_inside_a_sentence_wrapped_over_lines() -> None:
+    # A PDF paragraph with hard line breaks, longer than one chunk: every chunk must end where a sentence does.
+    first = "Kommunerne indberetter i kvartal {n} data om"
+    second = (
+        "indsatserne til KL og Danmarks Statistik, så det samlede billede af den service, borgerne får, kan følges år."
+    )
+    lines = [line.format(n=n) for n in range(1, 21) for line in (first, second)]
+    text = "Indledning\n" + "\n".join(lines) + "\n"
+    chunks = [c for section in split_document("doc", text, ()) for c in section.chunks if c.text != "Indledning"]
+    assert len(chunks) > 1 and all(c.text.endswith("kan følges år.") for c in chunks)
