@@ -43,9 +43,9 @@ _LETTER_SPACED_TOKENS = 4  # stray single letters in one line; Danish has only "
 # What a page number looks like once reduced to a shape: a bare number ("3", "- 3 -", "3/28") or a number
 # after a page word ("Side 3 af 28", "Page 3", "s. 3"). Other numbered lines ("Mål 3", "Punkt 3: ...")
 # are headings even when they happen to follow the page count.
+_PAGE_NUMBER_SHAPE = re.compile(r"^#( #)?$|(?:^| )(?:side|sida|page|seite|s) #")
 # A page count inside a running line: "Side 6 af 162", "Page 6 of 162", "6/162".
 _PAGE_NUMBERING = re.compile(r"\b(?:side|sida|page|seite)\s+\d+(?:\s+(?:af|of|von)\s+\d+)?\b|\b\d+\s*/\s*\d+\s*$", re.I)
-_PAGE_NUMBER_SHAPE = re.compile(r"^#( #)?$|(?:^| )(?:side|sida|page|seite|s) #")
 
 
 def normalise_page(text: str) -> str:
