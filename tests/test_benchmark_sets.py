@@ -182,6 +182,7 @@ ROUND_SETS = {
     "final12.jsonl": False,
     "final13.jsonl": False,
     "final14.jsonl": False,
+    "final15.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -197,6 +198,7 @@ ROUND_SETS = {
     "final12_realdocs.jsonl": True,
     "final13_realdocs.jsonl": True,
     "final14_realdocs.jsonl": True,
+    "final15_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
