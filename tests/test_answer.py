@@ -19,6 +19,7 @@ from service.answer.analyse import Intent, intent_of
 from service.answer.calibrate import Row, fit, grouped_folds
 from service.answer.features import FEATURES
 from service.answer.grade import Quote, direct_text
+from service.answer.quoted import INTRODUCED
 from service.answer.scorer import (
     QUESTION_FEATURES,
     CalibrationError,
@@ -286,6 +287,43 @@ def test_a_list_question_quotes_the_whole_list() -> None:
         "Mere dialog",
         "Bedre trivselsmålinger",
     ]
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        (  # a blank line right after the colon is skipped; the next one ends what it introduces
+            "Yderligere oplysninger fås ved henvendelse til:\n\nIben Plange\nStrategi og analysestaben\n\nTlf. 12",
+            ["Iben Plange", "Strategi og analysestaben"],
+        ),
+        (  # another line ending with a colon starts something new
+            "Modellen skal fokusere på:\nAt styrke indsatsen.\nAt reducere bureaukrati.\nKontakt:\nTlf. 12",
+            ["At styrke indsatsen.", "At reducere bureaukrati."],
+        ),
+        (  # an extraction without blank lines: at most INTRODUCED lines
+            "Bilagene er:\n" + "\n".join(f"Bilag {n}" for n in range(1, 9)),
+            [f"Bilag {n}" for n in range(1, INTRODUCED + 1)],
+        ),
+        ("Vi har to mål:\n- Færre konflikter\n- Mere dialog\n\nEt andet afsnit.", ["Færre konflikter", "Mere dialog"]),
+    ],
+    ids=["blank-lines", "next-colon", "at-most-five", "bullets"],
+)
+def test_a_statement_ending_with_a_colon_answers_with_the_lines_it_introduces(
+    passage: str, expected: list[str]
+) -> None:
+    answerer = make_answerer([make_document("a", [passage], unit="Åbo")])
+    trace = answerer.answer("Hvem er kontakten?", explain=True, all_candidates=True).trace
+    lead = passage.split("\n", 1)[0]
+    candidate = next(c for c in trace["candidates"] if c["text"] == lead)
+    assert (candidate["answers_with"].split("\n"), candidate["features"]["introduces"]) == ([lead, *expected], 1.0)
+
+
+def test_evidence_quotes_a_colon_with_its_lines_once_as_one_verbatim_span() -> None:
+    passage = "Yderligere oplysninger fås ved henvendelse til:\nIben Plange\nStrategi og analysestaben"
+    document = make_document("a", [passage], unit="Åbo")
+    answerer = make_answerer([document], direct=0.99, evidence=0.3, introduces=5.0)
+    answer = answerer.answer("Hvem kan man henvende sig til på Åbo?")
+    assert [(q.text, document.text[q.start : q.end]) for q in answer.evidence] == [(passage, passage)]
 
 
 @pytest.mark.parametrize(

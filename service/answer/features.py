@@ -19,6 +19,7 @@ from ingest.danish import names_in, shares_stem, tokenize, years
 from ingest.metrics import find_metrics
 from ingest.statements import Statement
 from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge, pairs_of
+from service.answer.quoted import quoted_rows
 from service.figures import (
     answers_figure,
     counted_in_words,
@@ -70,6 +71,7 @@ FEATURES: tuple[str, ...] = (
     "is_value",
     "is_bullet",
     "heading_like",
+    "introduces",  # it ends with a colon and is quoted with the lines it introduces (its facts are theirs)
     "english",
     # Relative to the question's other candidates (0 for the best): how this statement stands among its rivals.
     "dense_rank",  # 1 / (1 + rank of its cosine)
@@ -112,39 +114,48 @@ class Facts:
     explains: bool
     defines: bool
     lists: bool  # introduces a list, is an item of one, or holds one inline
+    introduces: bool  # ends with a colon and has lines under it
+    quoted: str  # what it is quoted with, where its figures' offsets point
 
     @classmethod
-    def of(cls, s: Statement, hit: Hit, knowledge: Knowledge) -> Facts:
+    def of(cls, s: Statement, hit: Hit, knowledge: Knowledge, quoted: str) -> Facts:
+        """`quoted`: the text the statement is quoted with (itself, or with the lines its colon introduces): what it
+        states (figures, dates, names, reasons) is read there; its wording (tokens, pairs) is its own."""
         tokens = tokenize(s.text)
         return cls(
             text_tokens=tokens,
             context_tokens=tokenize(f"{s.context} {s.label} {hit.table_header}"),
             pairs=pairs_of(tokens),
             metrics=frozenset(m.key for m in find_metrics(s.text)),
-            figures=figures_in(s.text),
-            counted=[tokenize(w) for w in counted_in_words(s.text)],
-            total=bool(TOTAL.search(s.text)),
+            figures=figures_in(quoted),
+            counted=[tokenize(w) for w in counted_in_words(quoted)],
+            total=bool(TOTAL.search(quoted)),
             time={
-                Intent.DATE: states_time(s.text),
-                Intent.DURATION: states_period(s.text),
-                Intent.FREQUENCY: states_frequency(s.text),
+                Intent.DATE: states_time(quoted),
+                Intent.DURATION: states_period(quoted),
+                Intent.FREQUENCY: states_frequency(quoted),
             },
             heading_like=_heading_like(s, knowledge),
-            names=frozenset(n.casefold() for n in names_in(s.text)),
-            explains=bool(_REASON.search(s.text)),
-            defines=bool(_DEFINES.search(s.text)),
+            names=frozenset(n.casefold() for n in names_in(quoted)),
+            explains=bool(_REASON.search(quoted)),
+            defines=bool(_DEFINES.search(quoted)),
             lists=s.kind == "bullet"
             or s.text.rstrip().endswith(":")
             or len(_ENUMERATED.findall(s.text)) >= 2
             or bool(_SERIES.search(s.text)),
+            introduces=quoted != s.text,
+            quoted=quoted,
         )
 
 
 def facts(c: Candidate, knowledge: Knowledge) -> Facts:
-    key = (c.row, c.hit.table_header)  # the header comes with the passage, and it is part of the context
+    # The header comes with the passage and is part of the context; the lines a colon introduces end with it.
+    key = (c.row, c.hit.table_header, c.hit.start, c.hit.end)
     found = knowledge.facts.get(key)
     if found is None:  # concurrent requests may both compute it; the results are equal
-        found = knowledge.facts[key] = Facts.of(c.statement, c.hit, knowledge)
+        table = knowledge.index.statements
+        quoted = "\n".join(table.statements[r].text for r in quoted_rows(knowledge.index, c.row, c.hit, False))
+        found = knowledge.facts[key] = Facts.of(c.statement, c.hit, knowledge, quoted)
     return found
 
 
@@ -213,7 +224,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
     stated_metrics = known.metrics
     figure_question = analysis.intent in (Intent.FIGURE, Intent.COUNT) or analysis.amount_or_share
     figure_ok = figure_question and (
-        answers_figure(analysis.question, s.text, known.figures)
+        answers_figure(analysis.question, known.quoted, known.figures)
         or any(shares_stem(analysis.counted, words) for words in known.counted)
     )
     time_ok = known.time.get(analysis.intent, False)
@@ -263,6 +274,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "is_value": float(s.kind == "value"),
         "is_bullet": float(s.kind == "bullet"),
         "heading_like": float(known.heading_like),
+        "introduces": float(known.introduces),
         "english": float(analysis.language == "en"),
     }
 

@@ -30,6 +30,7 @@ from service.answer.grade import (
     lead_of,
     not_answered_text,
 )
+from service.answer.quoted import quoted_rows, quoted_span
 from service.answer.scorer import Scorer
 from service.answer.steering import steers_a_model
 
@@ -126,7 +127,8 @@ class Answerer:
                 confidence=confidence,
                 relevance=relevance,
             )
-        evidence = self._evidence(found, probabilities, order) if relevance >= self.scorer.evidence_threshold else ()
+        relevant = relevance >= self.scorer.evidence_threshold
+        evidence = self._evidence(analysis, found, probabilities, order) if relevant else ()
         grade = EVIDENCE if evidence else NOTHING
         shown = _with_hits(hits, top_k, {q.hit.id for q in evidence})
         reason = "unknown-name" if analysis.unknown_names else ("weak-evidence" if evidence else "no-evidence")
@@ -145,24 +147,29 @@ class Answerer:
             extra={"names": list(analysis.unknown_names)} if analysis.unknown_names else {},
         )
 
-    def _evidence(self, found: list[Candidate], probabilities: np.ndarray, order: np.ndarray) -> tuple[Quote, ...]:
+    def _evidence(
+        self, analysis: Analysis, found: list[Candidate], probabilities: np.ndarray, order: np.ndarray
+    ) -> tuple[Quote, ...]:
         out: list[Quote] = []
-        seen: set[tuple[str, int]] = set()
+        shown: list[tuple[str, int, int]] = []
         for i in order:
-            p = float(probabilities[i])
             if len(out) == MAX_EVIDENCE:
                 break
             c = found[int(i)]
-            key = (c.statement.document_id, c.statement.start)
-            if key in seen:  # the same statement reached through two overlapping passages
+            # One verbatim span: the statement with what it is quoted with (a list, the lines after a colon).
+            start, end, text = quoted_span(self.index, self._quoted(analysis, c))
+            document = c.statement.document_id
+            # Not twice: the same statement reached through two overlapping passages, or a line already shown
+            # under the colon that introduces it.
+            if any(d == document and start < e and s < end for d, s, e in shown):
                 continue
-            seen.add(key)
-            out.append(Quote(c.hit, c.statement.text, c.statement.start, c.statement.end, p))
+            shown.append((document, start, end))
+            out.append(Quote(c.hit, text, start, end, float(probabilities[i])))
         return tuple(out)
 
     def _quotes(self, analysis: Analysis, chosen: Candidate, p: float) -> tuple[Quote, ...]:
-        """The chosen statement, with its table's header row when it is a row, or with the whole list when a list
-        is asked for and it introduces or belongs to one."""
+        """The chosen statement, with its table's header row when it is a row, or with what it is quoted with
+        (service/answer/quoted.py): the whole list when a list is asked for, the lines a colon introduces."""
         s, hit = chosen.statement, chosen.hit
         quote = Quote(hit, s.text, s.start, s.end, p)
         text = self.index.documents[s.document_id].text
@@ -172,29 +179,18 @@ class Answerer:
             header = s.label
             if start >= 0:
                 return (Quote(hit, header, start, start + len(header), p), quote)
-        if analysis.intent == Intent.LIST:
-            items = self._list(chosen)
-            if len(items) > 1:
-                return tuple(Quote(hit, t.text, t.start, t.end, p) for t in items)
+        rows = self._quoted(analysis, chosen)
+        if len(rows) > 1:
+            items = [self.index.statements.statements[r] for r in rows]
+            return tuple(Quote(hit, t.text, t.start, t.end, p) for t in items)
         return (quote,)
 
     def _answer_text(self, analysis: Analysis, candidate: Candidate) -> str:
-        if analysis.intent != Intent.LIST:
-            return candidate.statement.text
-        return "\n".join(t.text for t in self._list(candidate))
+        rows = self._quoted(analysis, candidate)
+        return "\n".join(self.index.statements.statements[r].text for r in rows)
 
-    def _list(self, chosen: Candidate) -> list:
-        """The lead line and the bullets it introduces, within the chosen statement's passage."""
-        s, hit = chosen.statement, chosen.hit
-        table = self.index.statements
-        rows = table.within(hit.document_id, hit.start, hit.end)
-        statements = [table.statements[r] for r in rows]
-        lead = s.text.rstrip(" :") if s.text.rstrip().endswith(":") else s.lead.rstrip(" :")
-        if not lead:
-            return [s]
-        members = [t for t in statements if t.lead.rstrip(" :") == lead]
-        head = [t for t in statements if t.text.rstrip(" :") == lead and t.end <= (members[0].start if members else 0)]
-        return head[-1:] + members
+    def _quoted(self, analysis: Analysis, candidate: Candidate) -> list[int]:
+        return quoted_rows(self.index, candidate.row, candidate.hit, analysis.intent == Intent.LIST)
 
     # -- trace --------------------------------------------------------------------------------------------------
 
