@@ -183,6 +183,7 @@ ROUND_SETS = {
     "final13.jsonl": False,
     "final14.jsonl": False,
     "final15.jsonl": False,
+    "final16.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -199,6 +200,7 @@ ROUND_SETS = {
     "final13_realdocs.jsonl": True,
     "final14_realdocs.jsonl": True,
     "final15_realdocs.jsonl": True,
+    "final16_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
