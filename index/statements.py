@@ -24,6 +24,7 @@ def statement_to_dict(statement: Statement) -> dict[str, Any]:
         "lead": statement.lead,
         "kind": statement.kind,
         "label": statement.label,
+        "row": statement.row,
     }
 
 
@@ -39,6 +40,7 @@ def statement_from_dict(data: dict[str, Any], document_text: str) -> Statement:
         document_id=data["document_id"],
         kind=data["kind"],
         label=data["label"],
+        row=data.get("row", ""),
     )
 
 

@@ -28,6 +28,7 @@ class Statement:
     document_id: str = ""
     kind: str = "sentence"  # sentence, bullet, row (of a table), value (a label/value pair of a form or fact box)
     label: str = ""  # what names the value: a row's column header, or the label line of a value
+    row: str = ""  # what names the row a cell of a long row stands in: the row's first cells (see row_name)
 
     @property
     def context(self) -> str:
@@ -36,7 +37,7 @@ class Statement:
     def embedding_text(self) -> str:
         # The heading and label tell the embedder what a terse row or value is about ("8 % i 2022" under
         # "Sygefravær").
-        return "\n".join(part for part in (self.context, self.label, self.text) if part)
+        return "\n".join(part for part in (self.context, self.row, self.label, self.text) if part)
 
 
 # Rows longer than this are prose flattened into a table; they are split into sentences instead.
@@ -145,7 +146,8 @@ def _trimmed(text: str, start: int, end: int, heading_path: tuple[str, ...], lea
 
 # Bump when document_statements changes: stored statements and their vectors are then derived anew.
 # 2: a cell of a long row is named by its own column's header
-STATEMENTS_VERSION = "2"
+# 3: ... and by its row's first cells
+STATEMENTS_VERSION = "3"
 # A line that is only a figure ("129.441") is a flattened table or fact-box cell; its label is the short line
 # after it ("Stykpris kr.") or, failing that, the short line before it.
 _BARE_FIGURE = re.compile(r"[\d.,%/ -]+(?:kr\.?|mio\.? kr\.?|%)?")
@@ -176,6 +178,7 @@ def document_statements(document: Document) -> list[Statement]:
         ):
             end, skip, kind = label.end, True, "value"  # the value and the label below it are one statement
         name = row_label(text, start, end) if kind == "row" else label_above(text, start)
+        row = row_name(text, start) if kind == "row" else ""
         if name and kind == "sentence":
             kind = "value"
         for piece_start, piece_end in _cut(text, start, end, boundaries):
@@ -189,6 +192,7 @@ def document_statements(document: Document) -> list[Statement]:
                     document_id=document.id,
                     kind=kind,
                     label=name,
+                    row=row,
                     preceding="",
                 )
             )
@@ -235,6 +239,26 @@ def row_label(text: str, start: int, end: int) -> str:
     if len(names) != row.count(" | ") + 1:
         return header
     return names[text[line_start:start].count(" | ")].strip() or header
+
+
+# The first cells of a long row name it for each of its cells ("17 | Andet | Konfliktmæglerne | Konfliktmæglerne
+# Vesterbro" for the amount granted, "Handlinger" for a step of a use case), as many as fit in this many characters:
+# a name, not the row again.
+MAX_ROW_NAME = 80
+
+
+def row_name(text: str, start: int) -> str:
+    """What names the row a cell (or a sentence of a cell) of a long row stands in: the cells before its own, from
+    the row's first, as many whole cells as fit in MAX_ROW_NAME; "" for a whole row or its first cell."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = [cell.strip(TRIM) for cell in text[line_start:start].split("|")[:-1]]
+    name = ""
+    for cell in filter(None, before):
+        longer = f"{name} | {cell}" if name else cell
+        if len(longer) > MAX_ROW_NAME:
+            break
+        name = longer
+    return name
 
 
 def label_above(text: str, start: int) -> str:

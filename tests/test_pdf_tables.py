@@ -53,6 +53,20 @@ def test_a_cell_of_a_long_row_is_named_by_its_own_column(tmp_path: Path) -> None
     assert (labels["450"], labels["85.000"]) == ("Antal borgere", "Ansøgt beløb")
 
 
+def test_a_cell_of_a_long_row_is_named_by_the_rows_first_cells_too(tmp_path: Path) -> None:
+    purpose = "At skabe en struktureret og meningsfuld hverdag for mennesker med kroniske sindslidelser. " * 4
+    path = tmp_path / "tilskud.txt"
+    row = f"6 | Natcaféen | Hele København | {purpose.strip()} | 450 | 85.000"
+    path.write_text(f"Nr | Forening | Område | Formål | Antal borgere | Ansøgt beløb\n{row}\n", encoding="utf-8")
+    statements = {s.text: s for s in document_statements(ingest_file(path, tmp_path))}
+    assert [statements[cell].row for cell in ("6", "Natcaféen", "85.000")] == [
+        "",  # the first cell names itself
+        "6",
+        "6 | Natcaféen | Hele København",  # the purpose would make it longer than a name
+    ]
+    assert "6 | Natcaféen | Hele København" in statements["85.000"].embedding_text()
+
+
 def test_a_ruled_box_around_prose_stays_text(tmp_path: Path) -> None:
     path = tmp_path / "ramme.pdf"
     path.write_bytes(

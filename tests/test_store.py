@@ -11,11 +11,13 @@ from index import store
 from index.embed import HashEmbedder
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.serialize import FORMAT_VERSION, document_from_dict, document_to_dict
+from index.statements import statement_from_dict, statement_to_dict
 from index.store import build_index, load_index, update_index
 from index.vectors import VectorIndex
 from ingest.documents import Chunk, Document, Section
 from ingest.errors import UnsupportedFormatError
 from ingest.pipeline import SUPPORTED_EXTENSIONS
+from ingest.statements import Statement
 
 CHUNKING = "chunking-1"
 
@@ -380,6 +382,16 @@ def test_document_survives_a_dict_round_trip() -> None:
     )
     data = json.loads(json.dumps(document_to_dict(document)))
     assert document_from_dict(data) == document
+
+
+def test_a_statement_survives_a_dict_round_trip_with_its_label_and_row() -> None:
+    text = "Nr | Forening | Beløb\n6 | Natcaféen | 85.000"
+    start = text.index("85.000")
+    statement = Statement(
+        "85.000", start, len(text), ("Tilskud",), "", document_id="d", kind="row", label="Beløb", row="6 | Natcaféen"
+    )
+    data = json.loads(json.dumps(statement_to_dict(statement)))
+    assert statement_from_dict(data, text) == statement
 
 
 def test_failure_while_writing_leaves_the_old_index_and_no_temp_folder(

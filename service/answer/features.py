@@ -124,7 +124,7 @@ class Facts:
         tokens = tokenize(s.text)
         return cls(
             text_tokens=tokens,
-            context_tokens=tokenize(f"{s.context} {s.label} {hit.table_header}"),
+            context_tokens=tokenize(f"{s.context} {s.row} {s.label} {hit.table_header}"),
             pairs=pairs_of(tokens),
             metrics=frozenset(m.key for m in find_metrics(s.text)),
             figures=figures_in(quoted),
@@ -208,7 +208,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
     s, hit = c.statement, c.hit
     known = facts(c, knowledge)
     text_tokens, context_tokens = known.text_tokens, known.context_tokens
-    context = f"{s.context} {s.label} {hit.table_header}"
+    context = f"{s.context} {s.row} {s.label} {hit.table_header}"
     total = sum(analysis.terms.values()) or 1.0
     in_text = sum(w for t, w in analysis.terms.items() if shares_stem([t], text_tokens))
     in_context = sum(
@@ -284,7 +284,8 @@ def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
     if c.hit.document_id in analysis.named_documents:
         return True
     s = c.statement
-    stems = set(tokenize(f"{s.text} {s.context} {s.label} {c.hit.section}")) | knowledge.about[c.hit.document_id]
+    words = f"{s.text} {s.context} {s.row} {s.label} {c.hit.section}"
+    stems = set(tokenize(words)) | knowledge.about[c.hit.document_id]
     return all(set(tokenize(name)) <= stems for name in analysis.names)
 
 
