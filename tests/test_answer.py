@@ -445,6 +445,14 @@ def test_no_document_has_questions_in_two_checking_folds() -> None:
     assert (len(checked_in), max(len(folds) for folds in checked_in.values())) == (15, 1)
 
 
+def test_the_calibration_shows_what_each_evidence_threshold_trades() -> None:
+    curve = fit(synthetic_rows("bundled", 40, 1), "m")["evidence_curve"]
+    shown = [row["answer_or_evidence"] for row in curve]
+    quiet = [row["unanswerable_quiet"] for row in curve]
+    # A higher threshold shows evidence to fewer questions: answerable and unanswerable alike.
+    assert (shown == sorted(shown, reverse=True), quiet == sorted(quiet), len(curve)) == (True, True, 9)
+
+
 def test_a_question_asked_of_two_indexes_is_fitted_as_two_questions() -> None:
     # The same ids on two indexes: pooled they would be 40 questions with 8 candidates each.
     fitted = fit(synthetic_rows("bundled", 40, 1) + synthetic_rows("realdocs", 40, 2), "m")

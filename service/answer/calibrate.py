@@ -240,6 +240,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
         "cross_validation": _summary(questions, direct, evidence),
         "table": _table(questions),
         "precision_curve": _curve(questions),
+        "evidence_curve": _evidence_curve(questions, direct),
     }
 
 
@@ -285,6 +286,17 @@ def _curve(questions: list[_Question]) -> list[dict[str, float]]:
                 }
             )
     return curve
+
+
+def _evidence_curve(questions: list[_Question], direct: float) -> list[dict[str, float]]:
+    """What each evidence threshold trades, out of fold: answerable questions answered or shown the right statement
+    against unanswerable questions kept quiet. The threshold fitted sums the two errors equally; this table is what
+    a product that weighs them otherwise chooses from."""
+    traded = ("answer_or_evidence", "unanswerable_quiet")
+    return [
+        {"threshold": t, **{k: round(v, 3) for k, v in _summary(questions, direct, t).items() if k in traded}}
+        for t in (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
+    ]
 
 
 def _linear(prefix: str, scaler: Any, model: Any) -> dict[str, Any]:
@@ -376,6 +388,10 @@ def format_table(calibration: dict[str, Any]) -> str:
         f"{calibration['evidence_threshold']:.3f}, C={calibration['C']}"
     )
     lines.append("cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))
+    lines.append("evidence threshold  answer-or-evidence  unanswerable quiet")
+    for row in calibration.get("evidence_curve", []):
+        values = (row["threshold"], row["answer_or_evidence"], row["unanswerable_quiet"])
+        lines.append("{:>18.2f}  {:>18.3f}  {:>18.3f}".format(*values))
     return "\n".join(lines)
 
 
