@@ -110,11 +110,21 @@ def test_ask_debug_returns_the_trace_with_the_grade_decision(client):
     assert body["trace"]["grade"] == "direct" and body["trace"]["candidates"][0]["features"]["figure_ok"] == 1.0
 
 
-def test_ask_answers_in_the_questions_language(client):
-    da = client.post("/ask", json={"question": "Hvad er måltallet for sygefravær i CJU?"}).json()
-    en = client.post("/ask", json={"question": "What is the sick leave target for CJU?"}).json()
-    assert da["language"] == "da" and en["language"] == "en"
-    assert "Ifølge" in da["answer"] and en["answer"].startswith("I cannot answer that with confidence")
+# How an answer of each grade is worded in each language (prompts/answers/*.toml): the direct answer after its lead.
+WORDED = {
+    "da": {"direct": "Ifølge ", "evidence": "Det kan jeg ikke svare sikkert på", "nothing": "Det kan jeg ikke finde"},
+    "en": {"direct": "According to ", "evidence": "I cannot answer that with confidence", "nothing": "I cannot find"},
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Hvad er måltallet for sygefravær i CJU?", "da"), ("What is the sick leave target for CJU?", "en")],
+)
+def test_ask_answers_in_the_questions_language(client, question: str, language: str):
+    body = client.post("/ask", json={"question": question}).json()
+    # Whatever the grade the scorer gives, the answer is worded in the question's language.
+    assert (body["language"], WORDED[language][body["grade"]] in body["answer"]) == (language, True)
 
 
 @pytest.mark.parametrize(
