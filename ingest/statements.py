@@ -58,6 +58,12 @@ _SOFT_SPLIT = re.compile(
 TRIM = " \t|•-–*"
 
 
+def introduces(line: str) -> bool:
+    """A line ending with a colon says what follows: a list, a name, a value ("Yderligere oplysninger fås ved
+    henvendelse til:")."""
+    return line.rstrip().endswith(":")
+
+
 def split_statements(document: Document) -> Iterator[Statement]:
     """The document's statements in text order, with the heading path of the section each lies in."""
     regions = [(s.start, s.end, s.heading_path) for s in document.sections] or [(0, len(document.text), ())]
@@ -74,7 +80,7 @@ def split_statements(document: Document) -> Iterator[Statement]:
                 for statement in _trimmed(document.text, start + piece_start, start + piece_end, heading_path, lead):
                     yield replace(statement, preceding=document.text[start : statement.start])
             stripped = raw.strip(TRIM)
-            if stripped.endswith(":") and len(stripped) < 200:
+            if introduces(stripped) and len(stripped) < 200:
                 lead = stripped
 
 

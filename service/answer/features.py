@@ -17,7 +17,7 @@ import numpy as np
 from index.search import Hit, Index
 from ingest.danish import names_in, shares_stem, tokenize, years
 from ingest.metrics import find_metrics
-from ingest.statements import Statement
+from ingest.statements import Statement, introduces
 from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge, pairs_of
 from service.answer.quoted import quoted_rows
 from service.figures import (
@@ -140,7 +140,7 @@ class Facts:
             explains=bool(_REASON.search(quoted)),
             defines=bool(_DEFINES.search(quoted)),
             lists=s.kind == "bullet"
-            or s.text.rstrip().endswith(":")
+            or introduces(s.text)
             or len(_ENUMERATED.findall(s.text)) >= 2
             or bool(_SERIES.search(s.text)),
             introduces=quoted != s.text,

@@ -161,7 +161,7 @@ class Answerer:
             document = c.statement.document_id
             # Not twice: the same statement reached through two overlapping passages, or a line already shown
             # under the colon that introduces it.
-            if any(d == document and start < e and s < end for d, s, e in shown):
+            if any(d == document and start < later and earlier < end for d, earlier, later in shown):
                 continue
             shown.append((document, start, end))
             out.append(Quote(c.hit, text, start, end, float(probabilities[i])))

@@ -12,16 +12,13 @@ from __future__ import annotations
 import re
 
 from index.search import Hit, Index
+from ingest.statements import introduces
 
 # Lines a colon introduces when they are not bullets under it: the lines after it up to a blank line, another
 # line ending with a colon or a new section, at most this many, so the quote stays a few readable lines when the
 # extraction kept no blank lines.
 INTRODUCED = 5
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-
-
-def introduces(text: str) -> bool:
-    return text.rstrip().endswith(":")
 
 
 def quoted_rows(index: Index, row: int, hit: Hit, listing: bool) -> list[int]:
