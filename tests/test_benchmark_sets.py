@@ -184,6 +184,7 @@ ROUND_SETS = {
     "final14.jsonl": False,
     "final15.jsonl": False,
     "final16.jsonl": False,
+    "final17.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -201,6 +202,7 @@ ROUND_SETS = {
     "final14_realdocs.jsonl": True,
     "final15_realdocs.jsonl": True,
     "final16_realdocs.jsonl": True,
+    "final17_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
