@@ -206,7 +206,7 @@ class Service:
         if topic is not None and match_topic(topic):  # a comparison of something we have no metric for is a question
             return self._ask_compare(body.question, question, topic, filters)
         result = self.answerer.answer(question, top_k=body.top_k, filters=filters, explain=debug)
-        return ask_response(body.question, question, result)
+        return ask_response(body.question, question, result, self.index)
 
     def _ask_compare(self, asked: str, question: str, topic: str, filters: Filters | None) -> AskResponse:
         comparison = self.compare(CompareRequest(topic=topic), filters=filters)
@@ -347,7 +347,7 @@ def passage(hit: Hit) -> PassageResponse:
     )
 
 
-def ask_response(asked: str, question: str, result: Answer) -> AskResponse:
+def ask_response(asked: str, question: str, result: Answer, index: Index) -> AskResponse:
     return AskResponse(
         question=asked,
         standalone_question=question if question != asked else "",
@@ -366,6 +366,18 @@ def ask_response(asked: str, question: str, result: Answer) -> AskResponse:
         evidence=[
             EvidenceResponse(passage_id=q.hit.id, quote=q.text, start=q.start, end=q.end, score=round(q.score, 4))
             for q in result.evidence
+        ],
+        ranked=[
+            passage(q.hit).model_copy(
+                update={
+                    "text": q.text,
+                    "start": q.start,
+                    "end": q.end,
+                    "score": round(q.score, 4),
+                    "page": index.documents[q.hit.document_id].page_at(q.start),
+                }
+            )
+            for q in result.ranked
         ],
         trace=result.trace,
     )

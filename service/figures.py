@@ -80,6 +80,11 @@ def asks_amount_or_share(question: str) -> bool:
     return bool(_MONEY_INTENT.search(question) or _PERCENT_INTENT.search(question))
 
 
+def asks_kind(question: str) -> bool:
+    """The question asks for a figure of one kind (an amount, a share, a count), not just any figure."""
+    return asks_amount_or_share(question) or bool(COUNTED.search(question))
+
+
 def answers_figure(question: str, text: str, figures: list[NumberMention] | None = None) -> bool:
     """Does `text` state a figure of the kind the question asks for (an amount, a percentage, any figure)?
     `figures` is `figures_in(text)` when the caller has it already."""

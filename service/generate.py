@@ -141,13 +141,14 @@ def judge(
     fallback: str,
     sources: list[str] | None = None,
     needs_figure: bool = False,
+    question: str = "",
 ) -> Generated:
     """The guard's verdict on a generated text: the answer with its citations, or the fallback with the reason.
     `sources`: per passage, the text the answer may draw on (default: the passages' text); `needs_figure`: the
-    question asks for a figure, a date or a length of time."""
+    question asks for a figure, a date or a length of time; `question`: what is asked, for the figure's kind."""
     texts = sources if sources is not None else [str(passage.get("text", "")) for passage in passages]
     metadata = [" ".join(_field(passage, key) for key in ("document_title", "section", "page")) for passage in passages]
-    verdict = check_answer(text, texts, lang, metadata=metadata, require_figure=needs_figure)
+    verdict = check_answer(text, texts, lang, metadata=metadata, require_figure=needs_figure, question=question)
     if not verdict.ok:
         return Generated(fallback, [], FALLBACK, f"guard: {verdict.reason}")
     return Generated(text.strip(), verdict.citations, GENERATED, "")
@@ -191,7 +192,7 @@ def generate_answer(
         reply = _reply(client, prompts, question, lang, passages, history, compare, stream=False)
     except LLMError as error:
         return Generated(fallback, [], FALLBACK, fallback_reason(error))
-    return judge(reply.text, lang, passages, fallback, reply.sources, needs_figure)
+    return judge(reply.text, lang, passages, fallback, reply.sources, needs_figure, question)
 
 
 def stream_answer(
@@ -215,7 +216,7 @@ def stream_answer(
         except LLMError as error:
             result = Generated(fallback, [], FALLBACK, fallback_reason(error))
         else:
-            result = judge(reply.text, lang, passages, fallback, reply.sources, needs_figure)
+            result = judge(reply.text, lang, passages, fallback, reply.sources, needs_figure, question)
     for piece in _STREAM_PIECE.findall(result.text):
         yield StreamEvent("delta", text=piece)
     yield StreamEvent("done", result=result)

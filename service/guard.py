@@ -3,7 +3,8 @@
 Checks, in order (the first failure is the reason): every citation [n] names a passage that was given; there
 is at least one citation; every quote is verbatim (whitespace-normalised) in a cited passage; every number
 occurs in a cited passage (by value: "4,5 %" == "4,5 pct."); at least one quote or number is there at all;
-the answer is in the question's language; and, when the question asks for a figure, the answer states one.
+the answer is in the question's language; and, when the question asks for a figure, the answer states one, of
+the kind asked (an amount, a share, a count) where the passages state it.
 
 "Cited" is decided per sentence: a quote or number must be backed by a passage cited in its own sentence, and
 only a sentence without any citation may lean on the passages cited elsewhere in the answer.
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ingest.numbers import NumberMention, find_numbers, same_number
+from service.figures import answers_figure, asks_kind, figures_in
 from service.language import DANISH, ENGLISH, detect_language
 
 _CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
@@ -69,13 +71,17 @@ def check_answer(
     metadata: Sequence[str] | None = None,
     require_evidence: bool = True,
     require_figure: bool = False,
+    question: str = "",
 ) -> GuardResult:
     """Check a generated answer against the numbered passages it was given ([1] is passages[0]).
 
     `metadata` (optional, one string per passage: document title, section, page) counts as a source of
     numbers such as the agreement's year, but not of quotes, which must come from the passage text.
     `require_evidence`: the answer must carry at least one quote or number found in a cited passage. Without
-    it, fluent text with a stray [1] and no checkable claim would pass (small models write exactly that)."""
+    it, fluent text with a stray [1] and no checkable claim would pass (small models write exactly that).
+    `require_figure`: the question asks for a figure; with `question` too, one the answer states must be of the
+    kind the question asks for where a passage states it (service/figures.py), so "2325 citizens" read off
+    "2325 kr. pr. uge pr. borger" does not pass for "how many citizens"."""
     answer = unicodedata.normalize("NFC", answer).strip()
     passages = [unicodedata.normalize("NFC", passage) for passage in passages]
     if not answer:
@@ -108,9 +114,23 @@ def check_answer(
     failure = _check_language(answer, question_lang)
     if failure:
         return GuardResult(False, failure)
-    if require_figure and not find_numbers(own_words(answer)):
+    stated = find_numbers(own_words(answer)) if require_figure else []
+    if require_figure and not stated:
         return GuardResult(False, "the question asks for a figure and the answer states none")
+    if require_figure and question and asks_kind(question) and not _of_asked_kind(question, stated, passages):
+        kind = f"“{stated[0].raw}” is not the kind of figure the question asks for where the passages state it"
+        return GuardResult(False, kind)
     return GuardResult(True, "", [(n, support.get(n, "")) for n in cited])
+
+
+def _of_asked_kind(question: str, stated: list[NumberMention], passages: Sequence[str]) -> bool:
+    """A figure the answer states is, on a line of a passage stating it, of the kind the question asks for."""
+    for passage in passages:
+        for line in passage.splitlines():
+            found = [m for m in figures_in(line) if any(same_number(m, s) for s in stated)]
+            if found and answers_figure(question, line, found):
+                return True
+    return False
 
 
 def own_words(answer: str) -> str:

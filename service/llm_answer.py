@@ -1,9 +1,10 @@
 """What a language model reads for an answer, and how its outcome becomes the response.
 
-The extractive answer comes first (service/answer); the model then reads the passages it found, cut to windows
-around the statements it quoted or showed as evidence, each as its stored sentences, one per line. A generated
-answer that passed the guard replaces the extractive one, with citations into those windows; anything else keeps
-the extractive answer, marked as a fallback with the reason.
+The extractive answer comes first (service/answer); the model then reads the statements the scorer ranked best,
+each as the staff member would see it quoted (a list with its items, a colon with the lines it introduces) under
+its source, one stored sentence per line, best first. A generated answer that passed the guard replaces the
+extractive one, with citations into those statements; anything else keeps the extractive answer, marked as a
+fallback with the reason.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from index.search import Index
 from service.generate import FALLBACK, GENERATED, Generated
 from service.schemas import AskResponse, CitationResponse, PassageResponse
 
-# What a language model is given: the best passages, each cut to a window around the statement found in it.
-MODEL_PASSAGES = 3
-MODEL_WINDOW = 900
+# What a language model is given: the scorer's best statements, as many as fit in MODEL_CHARS (a small model on a
+# CPU reads ~30 tokens/s, so ~800 prompt tokens), a long one cut at a line end after MODEL_STATEMENT characters.
+MODEL_CHARS = 2700
+MODEL_STATEMENT = 900
 # Refusals a language model must not overrule: the question names something no agreement mentions, or the calibrated
 # extractive step found nothing relevant (below its evidence threshold). Measured with Qwen2.5-Coder-1.5B on 40
 # questions of final2.jsonl: of the 7 answers it wrote where the extractive step found nothing, 2 were right and 2
@@ -23,29 +25,22 @@ FINAL_REFUSALS = frozenset({"unknown-name", "no-evidence"})
 
 
 def model_passages(response: AskResponse) -> list[PassageResponse]:
-    """What the language model reads: MODEL_PASSAGES passages (those of the quoted or evidence statements first),
-    each cut to a window of MODEL_WINDOW characters around the statement the extractive step quoted or showed as
-    evidence in it (else its opening), at whitespace. A small model on a CPU reads ~30 tokens/s: five whole
-    passages cost a minute before it writes."""
-    quoted = [(q.passage_id, q.start, q.end) for q in [*response.citations, *response.evidence]]
-    # The passages of the statements the extractive step found, best first, then the rest in search order (with
-    # Qwen2.5-Coder-1.5B on 40 final2 questions: 12 of 21 passed answers right against 11 of 22 in search order).
-    first = list(dict.fromkeys(pid for pid, _, _ in quoted))
-    ranked = sorted(response.passages, key=lambda p: first.index(p.id) if p.id in first else len(first))
-    given = []
-    for p in ranked[:MODEL_PASSAGES]:
-        spans = [(start, end) for pid, start, end in quoted if pid == p.id]
-        start, end = spans[0] if spans else (p.start, p.start)
-        left = max(p.start, (start + end) // 2 - MODEL_WINDOW // 2)
-        right = min(p.end, left + MODEL_WINDOW)
-        left = max(p.start, right - MODEL_WINDOW)
-        text = p.text[left - p.start : right - p.start]
-        # Whole words only: drop a cut word at either edge.
-        lead = len(text) - len(text.lstrip()) if left == p.start else (text.find(" ") + 1 if " " in text else 0)
-        trail = len(text) if right == p.end else (text.rfind(" ") if " " in text else len(text))
-        window = text[lead:trail].strip()
-        offset = left + lead + (len(text[lead:trail]) - len(text[lead:trail].lstrip()))
-        given.append(p.model_copy(update={"text": window, "start": offset, "end": offset + len(window)}))
+    """What the language model reads: the response's ranked statements, best first, while they fit in MODEL_CHARS
+    (the first always), each cut at its last line end within MODEL_STATEMENT characters when longer. Each keeps
+    its source and its offsets in the document, so a quote the model copies is cited exactly.
+
+    Round 17: the model used to read three passages cut to 900-character windows around the statements the
+    extractive step found; the scorer's six best statements hold the answer more often than three windows do."""
+    given: list[PassageResponse] = []
+    used = 0
+    for statement in response.ranked:
+        text = statement.text
+        cut = text.rfind("\n", 0, MODEL_STATEMENT) if len(text) > MODEL_STATEMENT else -1
+        text = text[:cut].rstrip() if cut > 0 else text
+        if given and used + len(text) > MODEL_CHARS:
+            break
+        given.append(statement.model_copy(update={"text": text, "end": statement.start + len(text)}))
+        used += len(text)
     return given
 
 
@@ -68,19 +63,24 @@ def with_generated(
             citations.append(
                 CitationResponse(passage_id=cited.id, quote=support, start=start, end=start + len(support))
             )
-    return response.model_copy(
-        update={"answered": True, "answer": generated.text, "citations": citations, "mode": GENERATED, "reason": ""}
-    )
+    # A cited statement may lie in a passage retrieved but not among those shown: shown then, for its source.
+    shown = {p.id for p in response.passages}
+    cited = {c.passage_id for c in citations}
+    unseen = {p.id: p for p in given if p.id in cited and p.id not in shown}
+    passages = [*response.passages, *unseen.values()]
+    update = {"answered": True, "answer": generated.text, "citations": citations, "passages": passages}
+    return response.model_copy(update={**update, "mode": GENERATED, "reason": ""})
 
 
 def with_sentences(index: Index, given: list[PassageResponse]) -> list[dict]:
     """The passages the model reads, each with its statements (stored at ingest) that lie wholly in it: the
-    sentences a structured reply chooses from."""
+    sentences a structured reply chooses from (a statement cut short by MODEL_STATEMENT is read as its text)."""
     table = index.statements
     return [
         {
             **p.model_dump(),
-            "sentences": [table.statements[row].text for row in table.within(p.document_id, p.start, p.end)],
+            "sentences": [table.statements[row].text for row in table.within(p.document_id, p.start, p.end)]
+            or [p.text],
         }
         for p in given
     ]

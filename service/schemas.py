@@ -130,6 +130,9 @@ class AskResponse(BaseModel):
     confidence: float = 0.0  # calibrated probability that the quoted statement answers the question
     relevance: float = 0.0  # calibrated probability that the answer is among the three best statements
     evidence: list[EvidenceResponse] = Field(default_factory=list)  # closest statements when not answered
+    # The best statements as quoted, best first, each with its passage's source (text, offsets, page and score are
+    # the statement's): what a configured language model reads.
+    ranked: list[PassageResponse] = Field(default_factory=list)
     trace: dict[str, Any] | None = None  # with ?debug=true: analysis, candidates, features, thresholds
 
 

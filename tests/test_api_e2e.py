@@ -105,6 +105,18 @@ def test_an_unsure_answer_shows_the_closest_statements_verbatim_and_states_no_fi
     assert not find_numbers(body["answer"]), "an unsure answer states no figure of its own"
 
 
+def test_the_ranked_statements_begin_with_the_evidence_and_are_verbatim(client):
+    body = client.post("/ask", json={"question": "What is the sick leave target for CJU?"}).json()
+    ranked = body["ranked"]
+    assert [(r["id"], r["text"], r["start"]) for r in ranked[:3]] == [
+        (e["passage_id"], e["quote"], e["start"]) for e in body["evidence"]
+    ]
+    assert 3 < len(ranked) <= 6
+    for item in ranked:
+        doc = client.get(f"/documents/{item['document_id']}").json()
+        assert doc_text(doc)[item["start"] : item["end"]] == item["text"]
+
+
 def test_ask_debug_returns_the_trace_with_the_grade_decision(client):
     body = client.post("/ask?debug=true", json={"question": "Hvad er måltallet for sygefravær på Bakkegården?"}).json()
     assert body["trace"]["grade"] == "direct" and body["trace"]["candidates"][0]["features"]["figure_ok"] == 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.guard import check_answer, parse_citations
+from service.language import detect_language
 
 PASSAGES = [
     "Sygefraværet skal i 2023 være højst 4,5 %. Det følges op hvert kvartal.",
@@ -130,3 +131,27 @@ def test_a_figure_question_needs_a_figure_in_the_answers_own_words(answer: str, 
     assert (verdict.ok, verdict.reason) == (
         (True, "") if ok else (False, "the question asks for a figure and the answer states none")
     )
+
+
+ROW = ["På vej i job | 6 borgere i gennemsnit hele året (52 uger om året) 2325 kr. pr. uge pr. borger"]
+KIND = "“2325” is not the kind of figure the question asks for where the passages state it"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reason"),
+    [
+        # a count asked for, and the amount per week in the same row given as the count
+        ("How many citizens does CJU expect on average?", "CJU expects 2325 citizens [1].", KIND),
+        ("How many citizens does CJU expect on average?", "CJU expects 6 citizens on average [1].", ""),
+        # an amount asked for: the money figure passes, the count does not
+        ("Hvad koster forløbet pr. uge i kroner?", "Det koster 2325 kr. pr. uge [1].", ""),
+        ("Hvad koster forløbet pr. uge i kroner?", "Det koster 6 [1].", KIND.replace("2325", "6")),
+        # no kind asked ("what figure"): any figure stated in the passages passes
+        ("Hvilket tal står der for På vej i job?", "Tallet er 2325 [1].", ""),
+    ],
+)
+def test_a_figure_answer_must_be_of_the_kind_asked_where_the_passages_state_it(
+    question: str, answer: str, reason: str
+) -> None:
+    verdict = check_answer(answer, ROW, detect_language(question), require_figure=True, question=question)
+    assert (verdict.ok, verdict.reason) == (not reason, reason)

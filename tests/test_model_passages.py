@@ -1,17 +1,20 @@
-"""What a language model is given: the best passages cut to a window around the statement the extractive step
-found, with offsets that still point into the document, so a generated answer's quote can be cited exactly."""
+"""What a language model is given: the statements the scorer ranked best, as quoted, best first, while they fit,
+with offsets that still point into the document, so a generated answer's quote can be cited exactly; and a cited
+statement's passage is shown with the answer even when it was not among the passages shown."""
 
 from __future__ import annotations
 
-from service.llm_answer import MODEL_PASSAGES, MODEL_WINDOW, model_passages
-from service.schemas import AskResponse, CitationResponse, EvidenceResponse, PassageResponse
+from service.generate import Generated
+from service.llm_answer import MODEL_CHARS, MODEL_STATEMENT, model_passages, with_generated
+from service.schemas import AskResponse, PassageResponse
 
 DOCUMENT = "x" * 1000 + " ".join(f"Sætning nummer {n} om sygefravær." for n in range(200))
 
 
-def _passage(n: int, start: int, end: int) -> PassageResponse:
+def _statement(passage: int, text: str, score: float = 0.5) -> PassageResponse:
+    start = DOCUMENT.index(text.split("\n")[0])
     return PassageResponse(
-        id=f"d:{n}",
+        id=f"d:{passage}",
         document_id="d",
         document_title="Aftale",
         unit="",
@@ -19,54 +22,45 @@ def _passage(n: int, start: int, end: int) -> PassageResponse:
         year="",
         section="Mål",
         page=1,
-        text=DOCUMENT[start:end],
-        score=1.0,
+        text=text,
+        score=score,
         start=start,
-        end=end,
+        end=start + len(text),
         section_kind="goal",
     )
 
 
-def _quote(passage: PassageResponse, needle: str) -> tuple[str, int, int]:
-    start = DOCUMENT.index(needle, passage.start)
-    return needle, start, start + len(needle)
+def _response(ranked: list[PassageResponse], passages: list[PassageResponse] | None = None) -> AskResponse:
+    return AskResponse(question="q", answered=False, answer="a", citations=[], passages=passages or [], ranked=ranked)
 
 
-def test_the_model_reads_a_window_around_the_quoted_statement_with_true_offsets() -> None:
-    passage = _passage(0, 1000, len(DOCUMENT))
-    quote, start, end = _quote(passage, "Sætning nummer 150 om sygefravær.")
-    response = AskResponse(
-        question="q",
-        answered=True,
-        answer="a",
-        passages=[passage],
-        citations=[CitationResponse(passage_id="d:0", quote=quote, start=start, end=end)],
-    )
-    [given] = model_passages(response)
-    assert quote in given.text and len(given.text) <= MODEL_WINDOW
-    assert DOCUMENT[given.start : given.end] == given.text
+def test_the_model_reads_the_ranked_statements_best_first_with_true_offsets() -> None:
+    ranked = [_statement(n % 3, f"Sætning nummer {n} om sygefravær.") for n in (150, 3, 77)]
+    given = model_passages(_response(ranked))
+    assert [(p.id, p.text) for p in given] == [(p.id, p.text) for p in ranked]
+    assert all(DOCUMENT[p.start : p.end] == p.text for p in given)
 
 
-def test_evidence_centres_the_window_and_its_passage_is_read_first() -> None:
-    passages = [_passage(n, 1000 + n * 2000, 1000 + (n + 1) * 2000) for n in range(5)]
-    quote, start, end = _quote(passages[1], "Sætning nummer 80 om sygefravær.")
-    evidence = [EvidenceResponse(passage_id="d:1", quote=quote, start=start, end=end, score=0.5)]
-    response = AskResponse(question="q", answered=False, answer="a", citations=[], passages=passages, evidence=evidence)
-    given = model_passages(response)
-    assert [p.id for p in given] == ["d:1", "d:0", "d:2"][:MODEL_PASSAGES] and quote in given[0].text
+def test_statements_stop_when_the_next_would_not_fit() -> None:
+    long = "\n".join(f"Sætning nummer {n} om sygefravær." for n in range(10, 40))  # one quoted list, ~900 chars
+    ranked = [_statement(0, long.replace("\n", " ")[:MODEL_STATEMENT].rsplit(" ", 1)[0]) for _ in range(5)]
+    given = model_passages(_response(ranked))
+    assert sum(len(p.text) for p in given) <= MODEL_CHARS and len(given) == MODEL_CHARS // len(ranked[0].text)
 
 
-def test_the_passages_of_the_evidence_come_first_then_the_rest_in_search_order() -> None:
-    passages = [_passage(n, 1000 + n * 1200, 1000 + (n + 1) * 1200) for n in range(5)]
-    evidence = []
-    for n in (4, 2):
-        sentence = next(f"Sætning nummer {k} om sygefravær." for k in range(200) if _inside(passages[n], k))
-        quote, start, end = _quote(passages[n], sentence)
-        evidence.append(EvidenceResponse(passage_id=f"d:{n}", quote=quote, start=start, end=end, score=0.5))
-    response = AskResponse(question="q", answered=False, answer="a", citations=[], passages=passages, evidence=evidence)
-    assert [p.id for p in model_passages(response)] == ["d:4", "d:2", "d:0"][:MODEL_PASSAGES]
+def test_a_long_statement_is_cut_at_its_last_line_end_within_the_limit() -> None:
+    lines = [f"Sætning nummer {n} om sygefravær." for n in range(100, 160)]
+    statement = _statement(0, "\n".join(lines))
+    [given] = model_passages(_response([statement]))
+    assert len(given.text) <= MODEL_STATEMENT and given.text.endswith("sygefravær.") and "\n" in given.text
+    assert given.end == given.start + len(given.text)
 
 
-def _inside(passage: PassageResponse, k: int) -> bool:
-    start = DOCUMENT.find(f"Sætning nummer {k} om", passage.start)
-    return passage.start <= start and start + 40 <= passage.end
+def test_a_cited_statement_outside_the_shown_passages_brings_its_passage() -> None:
+    shown = _statement(0, "Sætning nummer 5 om sygefravær.")
+    other = _statement(7, "Sætning nummer 9 om sygefravær.")
+    response = _response([other, shown], passages=[shown])
+    generated = Generated("Svar [1]", [(1, "Sætning nummer 9 om sygefravær.")])
+    result = with_generated(response, generated, model_passages(response))
+    assert [p.id for p in result.passages] == ["d:0", "d:7"]
+    assert [(c.passage_id, c.start) for c in result.citations] == [("d:7", other.start)]

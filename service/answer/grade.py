@@ -25,6 +25,8 @@ from service.prompts import LANGUAGES, template_variables
 
 DIRECT, EVIDENCE, NOTHING = "direct", "evidence", "nothing"
 MAX_EVIDENCE = 3
+# The best statements kept, as quoted, for a reader that weighs them itself (a configured language model).
+RANKED = 6
 
 # The wording files and the placeholders each entry must use.
 WORDING_VARIABLES: dict[str, frozenset[str]] = {
@@ -62,6 +64,7 @@ class Answer:
     reason: str = ""
     grade: str = NOTHING
     evidence: tuple[Quote, ...] = ()  # the closest statements when there is no direct answer
+    ranked: tuple[Quote, ...] = ()  # the RANKED best statements as quoted, best first, whatever the grade
     lead: str = ""  # the answer itself, copied from the quote
     confidence: float = 0.0  # probability that the best statement is the answer
     relevance: float = 0.0  # probability that the answer is among the three best statements

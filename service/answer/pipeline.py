@@ -23,6 +23,7 @@ from service.answer.grade import (
     EVIDENCE,
     MAX_EVIDENCE,
     NOTHING,
+    RANKED,
     Answer,
     Quote,
     Wording,
@@ -108,6 +109,7 @@ class Answerer:
         language = analysis.language
         shown = tuple(hits[:top_k])
         order = np.argsort(-probabilities, kind="stable") if len(found) else np.zeros(0, int)
+        ranked = self._ranked(analysis, found, probabilities, order)
         calibrated = self.scorer.calibrated
         if len(order) and confidence >= self.scorer.direct_threshold:
             chosen = found[int(order[0])]
@@ -126,9 +128,10 @@ class Answerer:
                 lead=lead,
                 confidence=confidence,
                 relevance=relevance,
+                ranked=ranked,
             )
         relevant = relevance >= self.scorer.evidence_threshold
-        evidence = self._evidence(analysis, found, probabilities, order) if relevant else ()
+        evidence = ranked[:MAX_EVIDENCE] if relevant else ()
         grade = EVIDENCE if evidence else NOTHING
         shown = _with_hits(hits, top_k, {q.hit.id for q in evidence})
         reason = "unknown-name" if analysis.unknown_names else ("weak-evidence" if evidence else "no-evidence")
@@ -144,16 +147,19 @@ class Answerer:
             evidence=evidence,
             confidence=confidence,
             relevance=relevance,
+            ranked=ranked,
             extra={"names": list(analysis.unknown_names)} if analysis.unknown_names else {},
         )
 
-    def _evidence(
+    def _ranked(
         self, analysis: Analysis, found: list[Candidate], probabilities: np.ndarray, order: np.ndarray
     ) -> tuple[Quote, ...]:
+        """The RANKED best statements, each as the one verbatim span it is quoted as; the first MAX_EVIDENCE are the
+        evidence."""
         out: list[Quote] = []
         shown: list[tuple[str, int, int]] = []
         for i in order:
-            if len(out) == MAX_EVIDENCE:
+            if len(out) == RANKED:
                 break
             c = found[int(i)]
             # One verbatim span: the statement with what it is quoted with (a list, the lines after a colon).
