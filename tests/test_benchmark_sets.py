@@ -185,6 +185,7 @@ ROUND_SETS = {
     "final15.jsonl": False,
     "final16.jsonl": False,
     "final17.jsonl": False,
+    "final18.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -203,6 +204,7 @@ ROUND_SETS = {
     "final15_realdocs.jsonl": True,
     "final16_realdocs.jsonl": True,
     "final17_realdocs.jsonl": True,
+    "final18_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
