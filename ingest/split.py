@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ingest.documents import Chunk, Section
 from ingest.headings import Heading, find_headings
+from ingest.statements import carries_on
 
 TARGET_MIN = 600
 TARGET_MAX = 900
@@ -87,17 +88,11 @@ def _units(text: str, start: int, end: int) -> list[_Unit]:
             close_run()
             units.append(_Unit(line_start, line_end, True))
             continue
-        if not (run and _wraps(text[run[-1][0] : run[-1][1]], stripped)):
+        if not (run and carries_on(text[run[-1][0] : run[-1][1]], stripped)):
             close_run()
         run.append((line_start, line_end))
     close_run()
     return units
-
-
-def _wraps(line: str, following: str) -> bool:
-    """`following` carries on the sentence of `line`: the line stops without a sentence end and the next one starts
-    in lower case."""
-    return following[:1].islower() and not line.rstrip().endswith((".", "!", "?", ":", ";"))
 
 
 def _pack(units: list[_Unit]) -> list[list[_Unit]]:

@@ -84,10 +84,21 @@ def split_statements(document: Document) -> Iterator[Statement]:
                 lead = stripped
 
 
-# A PDF wraps a sentence over lines: a line that does not end a sentence, followed by one that starts in lower case,
-# continues it ("Tilsynet gennemføres på hverdage i" / "dagtimerne.").
-_CONTINUES = re.compile(r"[a-zæøå]")
 _ENDS = ".!?:;"
+
+
+def carries_on(line: str, following: str) -> bool:
+    """`following` carries on the sentence of `line`: a PDF wraps a sentence over lines ("Tilsynet gennemføres på
+    hverdage i" / "dagtimerne."), so a line that does not end a sentence, followed by one that starts in lower case
+    and is not a bullet, continues it; a table row neither continues nor is continued. The one notion of a wrapped
+    line, for the chunker (ingest/split.py) and the statements."""
+    return (
+        line.rstrip()[-1:] not in _ENDS
+        and "|" not in line
+        and "|" not in following
+        and not _BULLET.match(following)
+        and following.lstrip()[:1].islower()
+    )
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -97,14 +108,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
         line = match.group(0)
         if current is not None:
             previous = text[current[0] : current[1]]
-            if (
-                previous.rstrip()[-1:] not in _ENDS
-                and "|" not in previous
-                and "|" not in line
-                and not _BULLET.match(line)
-                and _CONTINUES.match(line.lstrip())
-                and text[current[1] : match.start()] == "\n"
-            ):
+            if carries_on(previous, line) and text[current[1] : match.start()] == "\n":
                 current = (current[0], match.end())
                 continue
             yield current[0], previous
@@ -152,8 +156,8 @@ def _trimmed(text: str, start: int, end: int, heading_path: tuple[str, ...], lea
 
 # Bump when document_statements changes: stored statements and their vectors are then derived anew.
 # 2: a cell of a long row is named by its own column's header
-# 3: ... and by its row's first cells
-STATEMENTS_VERSION = "3"
+# 3: ... and by its row's first cells; 4: one notion of a wrapped line (carries_on), shared with the chunker
+STATEMENTS_VERSION = "4"
 # A line that is only a figure ("129.441") is a flattened table or fact-box cell; its label is the short line
 # after it ("Stykpris kr.") or, failing that, the short line before it.
 _BARE_FIGURE = re.compile(r"[\d.,%/ -]+(?:kr\.?|mio\.? kr\.?|%)?")
