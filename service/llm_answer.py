@@ -29,8 +29,9 @@ def model_passages(response: AskResponse) -> list[PassageResponse]:
     (the first always), each cut at its last line end within MODEL_STATEMENT characters when longer. Each keeps
     its source and its offsets in the document, so a quote the model copies is cited exactly.
 
-    Round 17: the model used to read three passages cut to 900-character windows around the statements the
-    extractive step found; the scorer's six best statements hold the answer more often than three windows do."""
+    Until round 17 the model read three passages cut to 900-character windows around the statements the extractive
+    step found; on the same 40 questions of final2 (Qwen2.5-Coder-1.5B) the ranked statements gave 13 right passed
+    answers to 11, at 18 s added p50 to 21 s (README, "Generated answers")."""
     given: list[PassageResponse] = []
     used = 0
     for statement in response.ranked:
