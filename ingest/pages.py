@@ -72,15 +72,27 @@ class _Line:
     letter_spaced: bool  # "Ve r s i on Dat o": extraction junk, not worth keeping even once
 
 
+def read_running(pages: list[str]) -> tuple[list[str], list[str]]:
+    """The pages without their running lines (`strip_running_lines`) and the running lines' texts
+    (`running_headers`), the running lines found once."""
+    if len(pages) < 2:
+        return list(pages), []
+    found = _running(pages)
+    return _stripped(pages, *found), _headers(pages, *found)
+
+
 def strip_running_lines(pages: list[str]) -> list[str]:
     """Remove running headers/footers and page-number lines; a single-page document is returned unchanged.
 
     Repeated text lines (headers, table headers) keep their first occurrence, since it may be the only
     place a document title or column header is written; lines that carry the page number go everywhere.
     """
-    if len(pages) < 2:
-        return list(pages)
-    lines, paged, repeated = _running(pages)
+    return read_running(pages)[0]
+
+
+def _stripped(
+    pages: list[str], lines: list[list[_Line]], paged: set[tuple[int, int]], repeated: set[tuple[int, int]]
+) -> list[str]:
     all_lines = [line for page_lines in lines for line in page_lines]
     running_texts = {line.exact for line in all_lines if (line.page, line.index) in repeated}
     first_seen = _first_occurrences(all_lines, repeated)
@@ -118,9 +130,12 @@ def running_headers(pages: list[str]) -> list[str]:
     """The texts of a document's running lines with their page numbering taken out, the line on most pages first
     ("Rigsarkivet → Vejledning til bekendtgørelse om arkiveringsversioner" from "... Side 6 af 162"): a
     document whose cover is a picture names itself only there."""
-    if len(pages) < 2:
-        return []
-    lines, paged, repeated = _running(pages)
+    return read_running(pages)[1]
+
+
+def _headers(
+    pages: list[str], lines: list[list[_Line]], paged: set[tuple[int, int]], repeated: set[tuple[int, int]]
+) -> list[str]:
     running = paged | repeated
     found: Counter[str] = Counter()
     for page_no, page_lines in enumerate(lines):

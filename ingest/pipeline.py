@@ -12,7 +12,7 @@ from ingest.documents import Document, IngestFailure
 from ingest.errors import EmptyDocumentError, IngestError
 from ingest.load import load_file
 from ingest.metadata import FIELDS, extract_metadata, is_sidecar, read_sidecar
-from ingest.pages import running_headers, strip_running_lines
+from ingest.pages import read_running
 from ingest.split import split_document
 from ingest.titles import readable_file_name
 
@@ -55,10 +55,11 @@ def _relative(path: Path, root: Path) -> str:
 def ingest_file(path: Path, root: Path) -> Document:
     """Turn one file into a Document; raises an IngestError subclass when it cannot."""
     raw = load_file(path)
-    text, page_starts = clean_pages(strip_running_lines(list(raw.pages)))
+    pages, running = read_running(list(raw.pages))
+    text, page_starts = clean_pages(pages)
     if not text.strip():
         raise EmptyDocumentError(f"{path}: no text left after cleaning; check that the file holds real content")
-    meta = extract_metadata(text, raw.title, running_headers(list(raw.pages)))
+    meta = extract_metadata(text, raw.title, running)
     meta.update(read_sidecar(path))
     if not meta["title"]:
         meta["title"] = readable_file_name(path)
