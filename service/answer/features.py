@@ -102,6 +102,7 @@ class Facts:
     reads it for every question whose passages hold the statement."""
 
     text_tokens: list[str]
+    context: str  # what names it: its heading path, its row's first cells, its label, its table's header
     context_tokens: list[str]
     pairs: frozenset[tuple[str, str]]
     metrics: frozenset[str]
@@ -122,9 +123,11 @@ class Facts:
         """`quoted`: the text the statement is quoted with (itself, or with the lines its colon introduces): what it
         states (figures, dates, names, reasons) is read there; its wording (tokens, pairs) is its own."""
         tokens = tokenize(s.text)
+        context = f"{s.context} {s.row} {s.label} {hit.table_header}"
         return cls(
             text_tokens=tokens,
-            context_tokens=tokenize(f"{s.context} {s.row} {s.label} {hit.table_header}"),
+            context=context,
+            context_tokens=tokenize(context),
             pairs=pairs_of(tokens),
             metrics=frozenset(m.key for m in find_metrics(s.text)),
             figures=figures_in(quoted),
@@ -207,8 +210,7 @@ def _ranks(values: np.ndarray) -> list[int]:
 def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowledge: Knowledge) -> dict[str, float]:
     s, hit = c.statement, c.hit
     known = facts(c, knowledge)
-    text_tokens, context_tokens = known.text_tokens, known.context_tokens
-    context = f"{s.context} {s.row} {s.label} {hit.table_header}"
+    text_tokens, context, context_tokens = known.text_tokens, known.context, known.context_tokens
     total = sum(analysis.terms.values()) or 1.0
     in_text = sum(w for t, w in analysis.terms.items() if shares_stem([t], text_tokens))
     in_context = sum(
