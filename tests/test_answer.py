@@ -21,6 +21,7 @@ from service.answer.features import FEATURES
 from service.answer.grade import Quote, direct_text
 from service.answer.quoted import INTRODUCED
 from service.answer.scorer import (
+    DIRECT_FEATURES,
     QUESTION_FEATURES,
     CalibrationError,
     Linear,
@@ -38,13 +39,18 @@ WORDING = Wording.load(REPO_ROOT / "prompts" / "answers")
 def scorer(direct: float, evidence: float, weights: dict[str, float] | None = None) -> Scorer:
     """A scorer whose probability rises with the named features, and whose confidence and relevance both rise with
     the best probability."""
-    n, m = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
+    n = expanded_size(len(FEATURES))
     coef = np.zeros(n)
     coef[: len(FEATURES)] = [(weights or {}).get(name, 0.0) for name in FEATURES]  # the products get no weight
-    q_coef = np.array([8.0 if name == "best" else 0.0 for name in QUESTION_FEATURES])
     statement = Linear(np.zeros(n), np.ones(n), coef, 0.0)
-    question = Linear(np.full(m, 0.5), np.ones(m), q_coef, 0.0)
-    return Scorer(statement, question, question, direct, evidence, "test")
+    confident, relevant = (by_best(names) for names in (DIRECT_FEATURES, QUESTION_FEATURES))
+    return Scorer(statement, confident, relevant, direct, evidence, "test")
+
+
+def by_best(names: tuple[str, ...]) -> Linear:
+    """A stage whose probability rises with the best statement's probability."""
+    size = len(names)
+    return Linear(np.full(size, 0.5), np.ones(size), np.array([8.0 if n == "best" else 0.0 for n in names]), 0.0)
 
 
 def make_answerer(documents: list[Document], direct: float = 0.6, evidence: float = 0.3, **weights: float) -> Answerer:
@@ -121,6 +127,12 @@ def test_a_figure_question_marks_a_statement_without_a_figure_as_missing_one() -
             "Det undersøges i år.",
             "list_ok",
         ),
+        (
+            "Hvilket økonomisystem skal implementeres?",
+            "Der arbejdes videre med at implementere Calibra.",
+            "Et nyt økonomisystem skal implementeres.",
+            "new_name",
+        ),
     ],
 )
 def test_a_statement_of_the_kind_of_answer_asked_for_is_marked_so(
@@ -130,6 +142,17 @@ def test_a_statement_of_the_kind_of_answer_asked_for_is_marked_so(
     assert (features_of(answerer, question, answering)[feature], features_of(answerer, question, other)[feature]) == (
         1.0,
         0.0,
+    )
+
+
+def test_a_statement_that_only_restates_the_question_adds_less_than_the_answer() -> None:
+    lead = "Hjemløsestrategien i kommunen."
+    answer = "Udgangspunktet for hjemløsestrategien er regeringens mål om færre gadesovere."
+    answerer = make_answerer([make_document("a", [f"{lead} {answer}"], unit="Åbo")])
+    question = "Hvad er udgangspunktet for hjemløsestrategien i kommunen?"
+    assert (features_of(answerer, question, lead)["novel"], features_of(answerer, question, answer)["novel"] > 0.5) == (
+        0.0,
+        True,
     )
 
 
@@ -334,9 +357,9 @@ def test_evidence_quotes_a_colon_with_its_lines_once_as_one_verbatim_span() -> N
 def test_evidence_is_shown_by_the_third_stage_not_by_the_confidence(
     confidence_bias: float, relevance_bias: float, grade: str
 ) -> None:
-    n, m = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
+    n, m, d = expanded_size(len(FEATURES)), len(QUESTION_FEATURES), len(DIRECT_FEATURES)
     flat = Linear(np.zeros(n), np.ones(n), np.zeros(n), 0.0)
-    question = Linear(np.zeros(m), np.ones(m), np.zeros(m), confidence_bias)
+    question = Linear(np.zeros(d), np.ones(d), np.zeros(d), confidence_bias)
     evidence = Linear(np.zeros(m), np.ones(m), np.zeros(m), relevance_bias)
     document = make_document("a", ["Måltallet for sygefravær på Åbo er 8 % i 2022."], unit="Åbo")
     answerer = Answerer(

