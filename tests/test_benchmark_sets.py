@@ -186,6 +186,7 @@ ROUND_SETS = {
     "final16.jsonl": False,
     "final17.jsonl": False,
     "final18.jsonl": False,
+    "final19.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -205,6 +206,7 @@ ROUND_SETS = {
     "final16_realdocs.jsonl": True,
     "final17_realdocs.jsonl": True,
     "final18_realdocs.jsonl": True,
+    "final19_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
