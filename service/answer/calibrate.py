@@ -207,7 +207,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     in_top3 = np.asarray([bool(y[top[:3]].any()) for top in tops])
     answerable_q = np.asarray([question_of[a].answerable for a in asked])
     q_groups = np.asarray([question_of[a].group for a in asked])
-    direct_x = np.asarray([direct_features(raw[index_of[a]], oof[index_of[a]]) for a in asked])
+    direct_x = np.asarray([direct_features(qx[n], raw[index_of[a]], oof[index_of[a]]) for n, a in enumerate(asked)])
     confidence, stage2 = out_of_fold_trees(direct_x, right, grouped_folds(q_groups.tolist()))
     # Evidence is for answerable questions whose answer is among the three shown; it must stay away from the
     # unanswerable ones. Answerable questions whose answer is not among the three teach it nothing either way.

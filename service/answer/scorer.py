@@ -104,11 +104,12 @@ def question_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarr
     return np.asarray([values[name] for name in QUESTION_FEATURES])
 
 
-def direct_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+def direct_features(asked: np.ndarray, matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """`asked`: the question's row of question_features (its other stage reads it too)."""
     order = np.argsort(-probabilities, kind="stable")
     best = matrix[order[0]]
     second = matrix[order[1]] if len(order) > 1 else best
-    return np.concatenate([question_features(matrix, probabilities), best, best - second])
+    return np.concatenate([asked, best, best - second])
 
 
 PACKAGE_DIR = "calibration"
@@ -173,7 +174,7 @@ class Scorer:
         if len(probabilities) == 0:
             return 0.0, 0.0
         x = question_features(matrix, probabilities)
-        direct = direct_features(matrix, probabilities)
+        direct = direct_features(x, matrix, probabilities)
         return float(self.question.probability(direct)), float(self.evidence.probability(x))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
