@@ -104,6 +104,7 @@ class Facts:
     reads it for every question whose passages hold the statement."""
 
     text_tokens: list[str]
+    content: dict[str, float]  # its own content stems (numbers left out) and their idf
     context: str  # what names it: its heading path, its row's first cells, its label, its table's header
     context_tokens: list[str]
     pairs: frozenset[tuple[str, str]]
@@ -128,6 +129,7 @@ class Facts:
         context = f"{s.context} {s.row} {s.label} {hit.table_header}"
         return cls(
             text_tokens=tokens,
+            content={t: knowledge.idf(t) for t in tokens if not t[0].isdigit()},
             context=context,
             context_tokens=tokenize(context),
             pairs=pairs_of(tokens),
@@ -245,7 +247,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "passage_dense": hit.dense_score,
         "passage_score": hit.score,
         "overlap": in_text / total,
-        "novel": _novel(analysis, text_tokens, knowledge),
+        "novel": _novel(analysis, known.content),
         "pairs": len(analysis.pairs & known.pairs) / len(analysis.pairs) if analysis.pairs else 0.0,
         "numbers_shared": len(analysis.numbers & set(text_tokens + context_tokens)) / len(analysis.numbers)
         if analysis.numbers
@@ -286,15 +288,14 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
     }
 
 
-def _novel(analysis: Analysis, tokens: list[str], knowledge: Knowledge) -> float:
+def _novel(analysis: Analysis, content: dict[str, float]) -> float:
     """A sentence that only restates the question (a lead naming the topic) adds nothing; the answer adds words."""
-    content = {t for t in tokens if not t[0].isdigit()}
-    weight = sum(knowledge.idf(t) for t in content)
+    weight = sum(content.values())
     if not weight:
         return 0.0
     asked = list(analysis.terms)
     new = [t for t in content if not shares_stem(asked, [t]) and not shares_stem([t], asked)]
-    return sum(knowledge.idf(t) for t in new) / weight
+    return sum(content[t] for t in new) / weight
 
 
 def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
