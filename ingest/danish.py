@@ -1,5 +1,5 @@
 """Danish text notions, each defined once and used by every layer: tokens and stems, stopwords, compounds split
-against the corpus vocabulary, names and acronyms, years.
+against the corpus vocabulary, names and acronyms, years, numbered references ("§ 108").
 
 Why one module: the index, the answerer, the guard and compare must agree on what a word, a stem, a name and a
 year are. When each kept its own version they disagreed (compound cutoffs 4/5/4/7, three year ranges), and a
@@ -168,6 +168,40 @@ YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 def years(text: str) -> list[str]:
     return YEAR.findall(text)
+
+
+# -- numbered references ----------------------------------------------------------------------------------------
+
+# A number that names rather than measures: "§ 108", "mål 6", "lokalplan 411", "stk. 2", "bilag 3". Its marker is
+# the sign or word before it; one marker may lead a list or a span ("§§ 107 og 108", "mål 3-5"). A decimal, a share
+# or a year is a measure or a date, not a reference.
+_REFERENCE = re.compile(
+    r"(§+|[^\W\d_]{2,}\.?)[ \t]*"
+    r"(\d{1,4}(?:[ \t]*(?:,|-|–|og|eller|til|and|or|to)[ \t]*\d{1,4}(?![.,]?\d))*)(?![.,]?\d|[ \t]*%)",
+    re.IGNORECASE,
+)
+_SPAN = re.compile(r"(\d+)[ \t]*(?:-|–|til|to)[ \t]*(\d+)")
+MAX_SPAN = 50
+
+
+def references(text: str) -> frozenset[tuple[str, str]]:
+    """(marker, number) pairs: the marker is "§" or the stem of the word before the number; years are left out,
+    and so are function words ("i 12 måneder" measures)."""
+    found: set[tuple[str, str]] = set()
+    for match in _REFERENCE.finditer(nfc(text)):
+        word = match.group(1).rstrip(".").casefold()
+        if word.startswith("§"):
+            marker = "§"
+        elif word in STOPWORDS:
+            continue
+        else:
+            marker = stem(word)
+        numbers = set(re.findall(r"\d+", match.group(2)))
+        for low, high in _SPAN.findall(match.group(2)):
+            if 0 < int(high) - int(low) <= MAX_SPAN:
+                numbers |= {str(n) for n in range(int(low), int(high) + 1)}
+        found |= {(marker, n.lstrip("0") or "0") for n in numbers if not YEAR.fullmatch(n)}
+    return frozenset(found)
 
 
 # -- names ------------------------------------------------------------------------------------------------------

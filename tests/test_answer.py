@@ -145,6 +145,17 @@ def test_a_statement_of_the_kind_of_answer_asked_for_is_marked_so(
     )
 
 
+def test_a_statement_about_another_numbered_paragraph_is_marked_as_naming_another() -> None:
+    asked = "Efter § 108 er sagsbehandlingstiden 20 uger."
+    neighbour = "Efter § 107 er sagsbehandlingstiden 18 uger."
+    answerer = make_answerer([make_document("a", [f"{neighbour} {asked}"], unit="Åbo")])
+    question = "Hvad er sagsbehandlingstiden for § 108?"
+    assert (
+        features_of(answerer, question, neighbour)["reference_other"],
+        features_of(answerer, question, asked)["reference_other"],
+    ) == (1.0, 0.0)
+
+
 def test_a_statement_that_only_restates_the_question_adds_less_than_the_answer() -> None:
     lead = "Hjemløsestrategien i kommunen."
     answer = "Udgangspunktet for hjemløsestrategien er regeringens mål om færre gadesovere."

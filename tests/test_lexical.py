@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from index.lexical import LexicalIndex, tokenize
-from ingest.danish import names_in
+from ingest.danish import names_in, references
 
 
 def test_danish_inflections_share_a_stem() -> None:
@@ -69,6 +69,24 @@ def test_suspended_compounds_and_dashes_are_not_broken_words(text: str) -> None:
 )
 def test_names_in_a_question_are_whole_names(question: str, names: list[str]) -> None:
     assert names_in(question) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sagsbehandlingstiden for § 108 i 2023", {("§", "108")}),
+        ("Boliger efter §§ 107 og 108", {("§", "107"), ("§", "108")}),
+        ("Mål 6: Trivsel", {("mål", "6")}),
+        ("mål 3-5 i lokalplan 411", {("mål", "3"), ("mål", "4"), ("mål", "5"), ("lokalplan", "411")}),
+        ("Indsats 2 og 3", {("indsat", "2"), ("indsat", "3")}),
+        ("stk. 2", {("stk", "2")}),
+        ("i 12 måneder", set()),  # a measure after a function word
+        ("4,5 % af 129.441 borgere", set()),  # decimals and shares measure
+        ("budgettet for år 2023", set()),  # a year is a date
+    ],
+)
+def test_numbered_references_pair_the_number_with_its_marker(text: str, expected: set[tuple[str, str]]) -> None:
+    assert references(text) == expected
 
 
 def test_punctuation_and_table_pipes_are_not_tokens() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from index.search import Index
-from ingest.danish import Vocabulary, leading_names, names_in, shares_stem, tokenize, words, years
+from ingest.danish import Vocabulary, leading_names, names_in, references, shares_stem, tokenize, words, years
 from ingest.metrics import find_metrics
 from service.figures import COUNTED, FREQUENCY_INTENT, asks_amount_or_share
 from service.glossary import glossary_words_at
@@ -118,6 +118,7 @@ class Analysis:
     unknown_subject: float  # idf-weighted share of the subject words no document uses (0..1)
     pairs: frozenset[tuple[str, str]]  # consecutive content stems: "tabt arbejdsfortjeneste"
     numbers: frozenset[str]  # numbers it names that are not years: "lokalplan 411", "§ 103"
+    references: frozenset[tuple[str, str]]  # the numbers that name something, with their marker: ("§", "103")
 
 
 class Knowledge:
@@ -192,6 +193,7 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
         unknown_subject=missing / total if subject_terms else 0.0,
         pairs=pairs_of(tokens),
         numbers=frozenset(t for t in tokenize(local) if t[0].isdigit()) - set(years(local)),
+        references=references(local),
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.search import Hit, Index
-from ingest.danish import names_in, shares_stem, tokenize, years
+from ingest.danish import names_in, references, shares_stem, tokenize, years
 from ingest.metrics import find_metrics
 from ingest.statements import Statement, introduces
 from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge, pairs_of
@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "novel",  # idf-weighted share of the statement's terms the question does not use: what it adds to the question
     "pairs",  # share of the question's consecutive stems met consecutively in the statement
     "numbers_shared",  # share of the non-year numbers the question names that the statement or its context has
+    "reference_other",  # it names another of what the question names by number (§ 107 where § 108 is asked)
     "context_overlap",  # ... in its heading or label only
     "subject",  # share of the subject words in the statement, heading or label
     "no_subject",  # the question has no subject words the corpus uses
@@ -115,6 +116,7 @@ class Facts:
     time: dict[Intent, bool]
     heading_like: bool
     names: frozenset[str]  # casefolded
+    references: frozenset[tuple[str, str]]  # in its words or its context
     explains: bool
     defines: bool
     lists: bool  # introduces a list, is an item of one, or holds one inline
@@ -144,6 +146,7 @@ class Facts:
             },
             heading_like=_heading_like(s, knowledge),
             names=frozenset(n.casefold() for n in names_in(quoted)),
+            references=references(f"{s.text} {context}"),
             explains=bool(_REASON.search(quoted)),
             defines=bool(_DEFINES.search(quoted)),
             lists=s.kind == "bullet"
@@ -252,6 +255,7 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "numbers_shared": len(analysis.numbers & set(text_tokens + context_tokens)) / len(analysis.numbers)
         if analysis.numbers
         else 0.0,
+        "reference_other": float(_names_another(analysis.references, known.references)),
         "context_overlap": in_context / total,
         "subject": subject,
         "no_subject": float(not analysis.subject),
@@ -296,6 +300,16 @@ def _novel(analysis: Analysis, content: dict[str, float]) -> float:
     asked = list(analysis.terms)
     new = [t for t in content if not shares_stem(asked, [t]) and not shares_stem([t], asked)]
     return sum(content[t] for t in new) / weight
+
+
+def _names_another(asked: frozenset[tuple[str, str]], stated: frozenset[tuple[str, str]]) -> bool:
+    """A sentence about § 107 beside the one about § 108: it numbers what the question numbers, and none of the
+    numbers asked ("niveau 3" answers a question about "niveau 3 og 4")."""
+    markers = {m for m, _ in asked}
+    return any(
+        any(m == marker for m, _ in stated) and not any((m, n) in stated for m, n in asked if m == marker)
+        for marker in markers
+    )
 
 
 def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
