@@ -187,6 +187,7 @@ ROUND_SETS = {
     "final17.jsonl": False,
     "final18.jsonl": False,
     "final19.jsonl": False,
+    "final20.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -207,6 +208,7 @@ ROUND_SETS = {
     "final17_realdocs.jsonl": True,
     "final18_realdocs.jsonl": True,
     "final19_realdocs.jsonl": True,
+    "final20_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
