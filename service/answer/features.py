@@ -305,11 +305,11 @@ def _novel(analysis: Analysis, content: dict[str, float]) -> float:
 def _names_another(asked: frozenset[tuple[str, str]], stated: frozenset[tuple[str, str]]) -> bool:
     """A sentence about § 107 beside the one about § 108: it numbers what the question numbers, and none of the
     numbers asked ("niveau 3" answers a question about "niveau 3 og 4")."""
-    markers = {m for m, _ in asked}
-    return any(
-        any(m == marker for m, _ in stated) and not any((m, n) in stated for m, n in asked if m == marker)
-        for marker in markers
-    )
+    for marker in {m for m, _ in asked}:
+        numbers = {n for m, n in stated if m == marker}
+        if numbers and not numbers & {n for m, n in asked if m == marker}:
+            return True
+    return False
 
 
 def _about(analysis: Analysis, c: Candidate, knowledge: Knowledge) -> bool:
