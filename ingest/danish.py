@@ -174,9 +174,9 @@ def years(text: str) -> list[str]:
 
 # A number that names rather than measures: "§ 108", "mål 6", "lokalplan 411", "stk. 2", "bilag 3". Its marker is
 # the sign or word before it; one marker may lead a list or a span ("§§ 107 og 108", "mål 3-5"). A decimal, a share
-# or a year is a measure or a date, not a reference.
+# or a year is a measure or a date, not a reference; a number written onto a word ("KOS2", "H1") is part of a name.
 _REFERENCE = re.compile(
-    r"(§+|[^\W\d_]{2,}\.?)[ \t]*"
+    r"(§+[ \t]*|(?<!\w)[^\W\d_]{2,}(?:\.[ \t]*|[ \t]+))"
     r"(\d{1,4}(?:[ \t]*(?:,|-|–|og|eller|til|and|or|to)[ \t]*\d{1,4}(?![.,]?\d))*)(?![.,]?\d|[ \t]*%)",
     re.IGNORECASE,
 )
@@ -189,7 +189,7 @@ def references(text: str) -> frozenset[tuple[str, str]]:
     and so are function words ("i 12 måneder" measures)."""
     found: set[tuple[str, str]] = set()
     for match in _REFERENCE.finditer(nfc(text)):
-        word = match.group(1).rstrip(".").casefold()
+        word = match.group(1).strip().rstrip(".").casefold()
         if word.startswith("§"):
             marker = "§"
         elif word in STOPWORDS:

@@ -83,6 +83,8 @@ def test_names_in_a_question_are_whole_names(question: str, names: list[str]) ->
         ("i 12 måneder", set()),  # a measure after a function word
         ("4,5 % af 129.441 borgere", set()),  # decimals and shares measure
         ("budgettet for år 2023", set()),  # a year is a date
+        ("døgn- og ugeplaner i KOS2", set()),  # a number written onto a word is part of a name
+        ("§108 og nr.3", {("§", "108"), ("nr", "3")}),
     ],
 )
 def test_numbered_references_pair_the_number_with_its_marker(text: str, expected: set[tuple[str, str]]) -> None:
