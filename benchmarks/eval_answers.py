@@ -24,7 +24,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import ROOT, load_jsonl, percentile, states_figure, write_json  # noqa: E402
-from service.answer.calibrate import IndexDocuments, holds_evidence  # noqa: E402
+from service.answer.calibrate import IndexDocuments  # noqa: E402
+from service.answer.judged import holds_evidence  # noqa: E402
 from service.config import get_settings  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
 

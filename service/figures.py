@@ -47,10 +47,20 @@ _NUMBER_WORD = re.compile(
 )
 
 
+# The words after a figure: "26 aktiviteter", "40 nye boliger".
+_NEXT_WORDS = re.compile(r"\s+([a-zæøå-]+)(?:\s+([a-zæøå-]+))?", re.IGNORECASE)
+
+
 def counted_in_words(text: str) -> list[str]:
-    """The words a number word may count in `text`: the next word, and the one after in case the next is an
-    adjective ("to evidensbaserede metoder" -> ["evidensbaserede", "metoder"])."""
-    return [word for match in _NUMBER_WORD.finditer(text) for word in match.groups() if word]
+    """The words a number, in digits or in words, may count in `text`: the next word, and the one after in case
+    the next is an adjective ("to evidensbaserede metoder" -> ["evidensbaserede", "metoder"])."""
+    found = [word for match in _NUMBER_WORD.finditer(text) for word in match.groups() if word]
+    for mention in figures_in(text):
+        if mention.measure.isalpha():  # the parser took the counted noun as the measure: "40 borgere"
+            found.append(mention.measure)
+        after = _NEXT_WORDS.match(text, mention.end)
+        found += [word for word in after.groups() if word] if after else []
+    return found
 
 
 def figures_in(text: str) -> list[NumberMention]:

@@ -15,7 +15,7 @@ from index.embed import HashEmbedder
 from index.search import Hit
 from ingest.documents import Document
 from service.answer import DIRECT, EVIDENCE, NOTHING, Answerer, Scorer, Wording, calibration_name, load_scorer
-from service.answer.analyse import Intent, intent_of
+from service.answer.analyse import Intent, intent_of, parts_of
 from service.answer.calibrate import Row, fit, grouped_folds
 from service.answer.features import FEATURES
 from service.answer.grade import Quote, direct_text
@@ -84,6 +84,47 @@ def features_of(answerer: Answerer, question: str, text: str) -> dict[str, float
 )
 def test_the_question_word_decides_the_intent(question: str, intent: Intent) -> None:
     assert intent_of(question) is intent
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Hvad er måltallet for sygefravær på Åbo?", ()),
+        (
+            "Hvor mange pladser og hvilken målgruppe?",
+            ((Intent.COUNT, "Hvor mange pladser"), (Intent.WHAT, "hvilken målgruppe?")),
+        ),
+        (
+            "Hvor mange aktiviteter er der, og hvor tit holdes møderne?",
+            ((Intent.COUNT, "Hvor mange aktiviteter er der"), (Intent.FREQUENCY, "hvor tit holdes møderne?")),
+        ),
+        (
+            "How much was applied for and how much was granted?",
+            ((Intent.FIGURE, "How much was applied for"), (Intent.FIGURE, "how much was granted?")),
+        ),
+        (
+            "Hvornår åbner skolen, men hvornår stopper den fælles ledelse?",
+            ((Intent.DATE, "Hvornår åbner skolen"), (Intent.DATE, "hvornår stopper den fælles ledelse?")),
+        ),
+        ("Hvilke mål og indsatser har Åbo?", ()),
+    ],
+)
+def test_a_question_that_asks_several_things_is_read_as_its_parts(
+    question: str, parts: tuple[tuple[Intent, str], ...]
+) -> None:
+    assert tuple((intent, text) for text, intent in parts_of(question)) == parts
+
+
+def test_a_statement_answering_one_part_of_a_compound_question_leaves_the_other_open() -> None:
+    one = "Møderne holdes 4 gange om måneden."
+    both = "Afdelingen har 26 aktiviteter, og møderne holdes 4 gange om måneden."
+    answerer = make_answerer([make_document("a", [f"{one} {both}"], unit="Åbo")])
+    question = "Hvor mange aktiviteter har Åbo, og hvor tit holdes møderne?"
+    assert (
+        features_of(answerer, question, one)["parts_missing"],
+        features_of(answerer, question, both)["parts_missing"],
+        features_of(answerer, question, both)["compound"],
+    ) == (0.5, 0.0, 1.0)
 
 
 def test_a_figure_question_marks_a_statement_without_a_figure_as_missing_one() -> None:
@@ -491,3 +532,21 @@ def test_a_question_asked_of_two_indexes_is_fitted_as_two_questions() -> None:
     # The same ids on two indexes: pooled they would be 40 questions with 8 candidates each.
     fitted = fit(synthetic_rows("bundled", 40, 1) + synthetic_rows("realdocs", 40, 2), "m")
     assert (fitted["questions"], len(fitted["evidence_coef"])) == (80, len(QUESTION_FEATURES))
+
+
+def test_a_best_statement_missing_a_figure_asked_counts_as_found_but_not_as_a_right_direct_answer() -> None:
+    # The same questions twice: once every right statement states all the figures asked, once only in the odd
+    # questions (the others give one of two). The ranking is the same; a right direct answer needs them all.
+    rows = synthetic_rows("bundled", 40, 1)
+    half = [replace(r, complete=int(r.question_id.split("q")[1]) % 2 == 1) for r in rows]
+    whole, part = fit(rows, "m"), fit(half, "m")
+
+    def observed(calibration: dict) -> int:
+        return sum(round(b["observed"] * b["questions"]) for b in calibration["table"] if b["questions"])
+
+    first = whole["cross_validation"]["right_at_1"]
+    assert (part["cross_validation"]["right_at_1"], observed(whole), observed(part) < observed(whole)) == (
+        first,
+        round(first * 32),  # 32 answerable questions
+        True,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.figures import answers_figure, states_date, states_frequency, states_period, states_time
+from service.figures import answers_figure, counted_in_words, states_date, states_frequency, states_period, states_time
 from service.language import danish_place_names, danish_search_text
 
 
@@ -101,3 +101,17 @@ def test_frequency_and_when_questions_need_a_frequency_or_a_point_in_time(
     text: str, frequency: bool, time: bool
 ) -> None:
     assert (states_frequency(text), states_time(text)) == (frequency, time)
+
+
+@pytest.mark.parametrize(
+    ("text", "counted"),
+    [
+        ("Afdelingen har 26 aktiviteter.", ["aktiviteter"]),
+        ("Tilbuddet bygges til 40 borgere.", ["borgere"]),
+        ("Der er fem fokusområder i planen.", ["fokusområder", "i"]),
+        ("Møderne holdes 4 gange om måneden.", ["gange", "om"]),
+        ("Budgettet er 8,5 mio. kr.", []),
+    ],
+)
+def test_the_words_a_number_may_count_follow_it_in_digits_or_in_words(text: str, counted: list[str]) -> None:
+    assert counted_in_words(text) == counted

@@ -97,6 +97,21 @@ _GENERIC = frozenset(
     )
 )
 _MEASURE_WORDS = frozenset(tokenize("procent procentpoint kroner kr mio timer dage uger måneder år gange percent"))
+# "..., og hvor tit holdes møderne?", "how many ... and how many ...": a second question joined to the first.
+_ANOTHER_QUESTION = re.compile(
+    r"(?:,\s*|\s+)(?:og|samt|men|and|but)\s+(?=(?:hvor|hvad|hvornår|hvem|hvilke[nt]?|hvordan|hvorfor|how|what|when|"
+    r"who|which|why|where)\b)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of the questions a compound question asks: its words, what it asks for, what it counts."""
+
+    text: str
+    intent: Intent
+    counted: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,7 @@ class Analysis:
     pairs: frozenset[tuple[str, str]]  # consecutive content stems: "tabt arbejdsfortjeneste"
     numbers: frozenset[str]  # numbers it names that are not years: "lokalplan 411", "§ 103"
     references: frozenset[tuple[str, str]]  # the numbers that name something, with their marker: ("§", "103")
+    parts: tuple[Part, ...] = ()  # the questions of a question that asks several things
 
 
 class Knowledge:
@@ -194,7 +210,15 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
         pairs=pairs_of(tokens),
         numbers=frozenset(t for t in tokenize(local) if t[0].isdigit()) - set(years(local)),
         references=references(local),
+        parts=tuple(Part(p, i, frozenset(_counted(p, knowledge) - _MEASURE_WORDS)) for p, i in parts_of(local)),
     )
+
+
+def parts_of(question: str) -> tuple[tuple[str, Intent], ...]:
+    """The questions a question asks, with what each asks for: "Hvor mange aktiviteter ..., og hvor tit holdes
+    møderne?" asks a count and a frequency; one answer must give both. Empty for a question that asks one thing."""
+    parts = [p for p in _ANOTHER_QUESTION.split(question) if p.strip()]
+    return tuple((p, intent_of(p)) for p in parts) if len(parts) > 1 else ()
 
 
 def pairs_of(tokens: list[str]) -> frozenset[tuple[str, str]]:

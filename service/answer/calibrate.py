@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from service.answer.features import FEATURES
+from service.answer.judged import holds_evidence, normalise, states_every_figure
 from service.answer.pipeline import Answerer
 from service.answer.scorer import EXPANSION, QUESTION_FEATURES, direct_features, pairwise, question_features
 from service.answer.trees import out_of_fold_trees
@@ -44,10 +45,6 @@ MIN_DIRECT = 20  # questions a direct threshold must rest on, so one lucky quest
 FOLDS = 5
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.replace("|", " ").casefold().split())
 
 
 @dataclass(frozen=True)
@@ -62,6 +59,9 @@ class Row:
     # The document the question is about (its file; an unanswerable question naming none: the question itself):
     # the folds are grouped by it.
     document: str = ""
+    # As quoted, it also states every figure the question expects: a direct answer must give them all, so "the best
+    # statement answers" is fitted on this (one figure of a question asking two is a part, not the answer).
+    complete: bool = True
 
     @property
     def asked(self) -> str:
@@ -93,13 +93,6 @@ def fitting_sets(folder: Path) -> list[Path]:
         for path in sorted(folder.glob("*.jsonl"))
         if path.name not in held_out and '"question"' in path.read_text(encoding="utf-8").split("\n", 1)[0]
     ]
-
-
-def holds_evidence(text: str, evidence: list[str]) -> bool:
-    """A statement is a right answer when it holds one of the evidence strings, or is a part of one (evidence that
-    spans a label and its value)."""
-    text = normalise(text)
-    return any(normalise(e) in text or (len(text) >= 12 and text in normalise(e)) for e in evidence)
 
 
 @dataclass(frozen=True)
@@ -150,9 +143,11 @@ def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
         about = documents.document_of(question) or qid
         answer = answerer.answer(question["question"], explain=True, all_candidates=True)
         for candidate in answer.trace["candidates"]:
-            label = holds_evidence(candidate["answers_with"], question.get("evidence", []))
+            quoted = candidate["answers_with"]
+            label = holds_evidence(quoted, question.get("evidence", []))
+            complete = states_every_figure(quoted, question.get("numbers", []))
             features = [candidate["features"][f] for f in FEATURES]
-            rows.append(Row(qid, bool(question["answerable"]), label, features, documents.label, about))
+            rows.append(Row(qid, bool(question["answerable"]), label, features, documents.label, about, complete))
         if not answer.trace["candidates"]:
             rows.append(Row(qid, bool(question["answerable"]), False, [], documents.label, about))
     return rows
@@ -173,6 +168,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     scored = [r for r in rows if r.features]
     raw = np.asarray([r.features for r in scored], np.float64)
     y = np.asarray([r.label for r in scored], bool)
+    whole = y & np.asarray([r.complete for r in scored], bool)
     folds = grouped_folds([r.group for r in scored])
     x = pairwise(raw)
 
@@ -203,7 +199,8 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     question_of = {r.asked: r for r in rows}
     qx = np.asarray([question_features(raw[index_of[a]], oof[index_of[a]]) for a in asked])
     tops = [np.asarray(index_of[a])[np.argsort(-oof[index_of[a]], kind="stable")] for a in asked]
-    right = np.asarray([bool(y[top[0]]) for top in tops])
+    right = np.asarray([bool(whole[top[0]]) for top in tops])
+    first = np.asarray([bool(y[top[0]]) for top in tops])
     in_top3 = np.asarray([bool(y[top[:3]].any()) for top in tops])
     answerable_q = np.asarray([question_of[a].answerable for a in asked])
     q_groups = np.asarray([question_of[a].group for a in asked])
@@ -221,7 +218,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
             continue
         n = by_asked[a]
         scores = float(confidence[n]), float(relevance[n])
-        questions.append(_Question(bool(answerable_q[n]), *scores, bool(right[n]), bool(in_top3[n])))
+        questions.append(_Question(bool(answerable_q[n]), *scores, bool(right[n]), bool(in_top3[n]), bool(first[n])))
     direct = _direct_threshold(questions)
     evidence = _evidence_threshold(questions)
     return {
@@ -316,8 +313,9 @@ class _Question:
     answerable: bool
     best: float  # out-of-fold confidence that the best statement answers
     relevance: float  # out-of-fold probability that the answer is among the three best
-    right: bool  # the best statement is a right one
+    right: bool  # the best statement is a right one, stating every figure asked: a right direct answer
     right_in_top3: bool
+    first: bool = False  # the best statement holds the answer's evidence (the first stage's ranking)
 
 
 def _direct_threshold(questions: list[_Question]) -> float:
@@ -354,7 +352,7 @@ def _summary(questions: list[_Question], direct: float, evidence: float) -> dict
             for q in answerable
         )
         / max(1, len(answerable)),
-        "right_at_1": sum(q.right for q in answerable) / max(1, len(answerable)),
+        "right_at_1": sum(q.first for q in answerable) / max(1, len(answerable)),
         "right_in_top3": sum(q.right_in_top3 for q in answerable) / max(1, len(answerable)),
         "unanswerable_direct": sum(q.best >= direct for q in unanswerable) / max(1, len(unanswerable)),
         "unanswerable_quiet": sum(q.best < direct and q.relevance < evidence for q in unanswerable)

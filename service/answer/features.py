@@ -22,6 +22,7 @@ from service.answer.analyse import TOTAL, Analysis, Intent, Knowledge, pairs_of
 from service.answer.quoted import quoted_rows
 from service.figures import (
     answers_figure,
+    asks_amount_or_share,
     counted_in_words,
     figures_in,
     states_frequency,
@@ -52,6 +53,8 @@ FEATURES: tuple[str, ...] = (
     "metric_other",  # the question asks about a metric; the statement names only other ones
     "figure_ok",  # a figure/count question and the statement states a figure of the asked kind
     "figure_missing",
+    "compound",  # the question asks several things ("hvor mange ..., og hvor tit ...")
+    "parts_missing",  # share of those the statement does not answer (a figure of each asked kind, a date, ...)
     "counted_ok",  # a count question and the statement names what is counted
     "time_ok",  # a date/duration/frequency question and the statement states one
     "time_missing",
@@ -265,6 +268,8 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         ),
         "figure_ok": float(figure_ok),
         "figure_missing": float(figure_question and not figure_ok),
+        "compound": float(bool(analysis.parts)),
+        "parts_missing": _parts_missing(analysis, known, bool(new_names)),
         "counted_ok": float(bool(analysis.counted) and shares_stem(analysis.counted, text_tokens + context_tokens)),
         "time_ok": float(time_ok),
         "time_missing": float(time_question and not time_ok),
@@ -300,6 +305,35 @@ def _novel(analysis: Analysis, content: dict[str, float]) -> float:
     asked = list(analysis.terms)
     new = [t for t in content if not shares_stem(asked, [t]) and not shares_stem([t], asked)]
     return sum(content[t] for t in new) / weight
+
+
+def _parts_missing(analysis: Analysis, known: Facts, new_names: bool) -> float:
+    """Of the questions a compound question asks, the share the statement leaves open: each asks its own kind of
+    answer, and two figures asked need two figures stated (the count beside the frequency, not one of them)."""
+    if not analysis.parts:
+        return 0.0
+    open_parts, numeric = 0, 0
+    for part in analysis.parts:
+        intent = part.intent
+        if intent in (Intent.FIGURE, Intent.COUNT) or asks_amount_or_share(part.text):
+            answered = answers_figure(part.text, known.quoted, known.figures)
+            if part.counted:  # "hvor mange aktiviteter": a number of activities, not "4 gange"
+                answered = answered and any(shares_stem(part.counted, words) for words in known.counted)
+            numeric += answered
+        elif intent in known.time:
+            answered = known.time[intent]
+            numeric += answered and intent != Intent.FREQUENCY
+        else:
+            answered = {
+                Intent.LIST: known.lists,
+                Intent.WHO: new_names,
+                Intent.WHY: known.explains,
+                Intent.MEANING: known.defines,
+            }.get(intent, True)
+        open_parts += not answered
+    distinct = len({m.raw for m in known.figures})
+    open_parts += max(0, numeric - distinct)
+    return min(1.0, open_parts / len(analysis.parts))
 
 
 def _names_another(asked: frozenset[tuple[str, str]], stated: frozenset[tuple[str, str]]) -> bool:
