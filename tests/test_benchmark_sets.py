@@ -188,6 +188,7 @@ ROUND_SETS = {
     "final18.jsonl": False,
     "final19.jsonl": False,
     "final20.jsonl": False,
+    "final21.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -209,6 +210,7 @@ ROUND_SETS = {
     "final18_realdocs.jsonl": True,
     "final19_realdocs.jsonl": True,
     "final20_realdocs.jsonl": True,
+    "final21_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 

@@ -4,10 +4,12 @@ cross-validation (logistic regressions; boosted trees for the direct answer) -> 
 
 A candidate is labelled right when what a direct answer would quote if it won (the statement; for a list
 question, the list it introduces or belongs to) holds one of the question's evidence strings (or is a part of one,
-for evidence that spans a label and its value). Folds are grouped by the document a question is about, so no
-document has questions in both the fitting and the checking fold: the product meets documents it was never fitted
-on, and questions about one document share passages, so folds grouped by question flatter whatever is learned per
-passage. The thresholds are chosen on out-of-fold probabilities:
+for evidence that spans a label and its value). The direct stage asks more, as the benchmarks judge a direct answer:
+the best statement is right and, as quoted, states every figure the question expects (one of two asked figures is
+a part of the answer, not the answer; service/answer/judged.py). Folds are grouped by the document a question is
+about, so no document has questions in both the fitting and the checking fold: the product meets documents it was
+never fitted on, and questions about one document share passages, so folds grouped by question flatter whatever is
+learned per passage. The thresholds are chosen on out-of-fold probabilities:
 - direct: the lowest confidence at which the best statement is the right one for at least TARGET_PRECISION of
   the questions at or above it (unanswerable questions count as wrong when they reach it), resting on at least
   MIN_DIRECT questions;
