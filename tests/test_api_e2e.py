@@ -122,6 +122,13 @@ def test_ask_debug_returns_the_trace_with_the_grade_decision(client):
     assert body["trace"]["grade"] == "direct" and body["trace"]["candidates"][0]["features"]["figure_ok"] == 1.0
 
 
+def test_ask_debug_shows_the_parts_of_a_question_that_asks_two_things(client):
+    question = "Hvor mange pladser har Bakkegården, og hvornår træder aftalen i kraft?"
+    response = client.post("/ask?debug=true", json={"question": question})
+    parts = response.json()["trace"]["analysis"]["parts"]
+    assert (response.status_code, [p["intent"] for p in parts]) == (200, ["count", "date"])
+
+
 # How an answer of each grade is worded in each language (prompts/answers/*.toml): the direct answer after its lead.
 WORDED = {
     "da": {"direct": "Ifølge ", "evidence": "Det kan jeg ikke svare sikkert på", "nothing": "Det kan jeg ikke finde"},

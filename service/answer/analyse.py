@@ -111,7 +111,7 @@ class Part:
 
     text: str
     intent: Intent
-    counted: frozenset[str]
+    counted: tuple[str, ...]  # sorted stems
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def analyse(question: str, knowledge: Knowledge) -> Analysis:
         pairs=pairs_of(tokens),
         numbers=frozenset(t for t in tokenize(local) if t[0].isdigit()) - set(years(local)),
         references=references(local),
-        parts=tuple(Part(p, i, frozenset(_counted(p, knowledge) - _MEASURE_WORDS)) for p, i in parts_of(local)),
+        parts=tuple(Part(p, i, tuple(sorted(_counted(p, knowledge) - _MEASURE_WORDS))) for p, i in parts_of(local)),
     )
 
 
