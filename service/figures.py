@@ -51,11 +51,12 @@ _NUMBER_WORD = re.compile(
 _NEXT_WORDS = re.compile(r"\s+([a-zæøå-]+)(?:\s+([a-zæøå-]+))?", re.IGNORECASE)
 
 
-def counted_in_words(text: str) -> list[str]:
+def counted_in_words(text: str, figures: list[NumberMention] | None = None) -> list[str]:
     """The words a number, in digits or in words, may count in `text`: the next word, and the one after in case
-    the next is an adjective ("to evidensbaserede metoder" -> ["evidensbaserede", "metoder"])."""
+    the next is an adjective ("to evidensbaserede metoder" -> ["evidensbaserede", "metoder"]). `figures` is
+    `figures_in(text)` when the caller has it already."""
     found = [word for match in _NUMBER_WORD.finditer(text) for word in match.groups() if word]
-    for mention in figures_in(text):
+    for mention in figures_in(text) if figures is None else figures:
         if mention.measure.isalpha():  # the parser took the counted noun as the measure: "40 borgere"
             found.append(mention.measure)
         after = _NEXT_WORDS.match(text, mention.end)

@@ -132,6 +132,7 @@ class Facts:
         states (figures, dates, names, reasons) is read there; its wording (tokens, pairs) is its own."""
         tokens = tokenize(s.text)
         context = f"{s.context} {s.row} {s.label} {hit.table_header}"
+        figures = figures_in(quoted)
         return cls(
             text_tokens=tokens,
             content={t: knowledge.idf(t) for t in tokens if not t[0].isdigit()},
@@ -139,8 +140,8 @@ class Facts:
             context_tokens=tokenize(context),
             pairs=pairs_of(tokens),
             metrics=frozenset(m.key for m in find_metrics(s.text)),
-            figures=figures_in(quoted),
-            counted=[tokenize(w) for w in counted_in_words(quoted)],
+            figures=figures,
+            counted=[tokenize(w) for w in counted_in_words(quoted, figures)],
             total=bool(TOTAL.search(quoted)),
             time={
                 Intent.DATE: states_time(quoted),
