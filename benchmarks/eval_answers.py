@@ -23,9 +23,9 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ROOT, load_jsonl, percentile, states_figure, write_json  # noqa: E402
+from benchmarks.common import ROOT, load_jsonl, percentile, write_json  # noqa: E402
 from service.answer.calibrate import IndexDocuments  # noqa: E402
-from service.answer.judged import holds_evidence  # noqa: E402
+from service.answer.judged import holds_evidence, states_every_figure  # noqa: E402
 from service.config import get_settings  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
 
@@ -34,7 +34,7 @@ def judge(question: dict[str, Any], answer: Any) -> dict[str, Any]:
     evidence = question.get("evidence", [])
     numbers = question.get("numbers", [])
     right_quote = any(holds_evidence(q.text, evidence) for q in answer.quotes)
-    figures_ok = all(states_figure(answer.answer, n) for n in numbers)
+    figures_ok = states_every_figure(answer.answer, numbers)
     direct = answer.answered
     return {
         "id": question["id"],
