@@ -231,7 +231,7 @@ def _compare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from service.answer import calibrate
+    from service.answer import calibrate, thresholds
 
     questions = args.questions
     if questions is None:
@@ -250,7 +250,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     fitted = calibrate.fit(rows, settings.model)
     out = args.out or settings.data_dir / "calibration" / calibration_name(settings.model)
     calibrate.write_calibration(fitted, out)
-    print(calibrate.format_table(fitted))
+    print(thresholds.format_table(fitted))
     print(f"written {out}")
     return 0
 

@@ -554,3 +554,11 @@ def test_a_best_statement_missing_a_figure_asked_counts_as_found_but_not_as_a_ri
         round(first * 32),  # 32 answerable questions
         True,
     )
+
+
+def test_unanswerable_questions_asked_of_another_corpus_are_counted_apart() -> None:
+    # 40 questions of the bundled index (8 unanswerable) and 10 unanswerable questions of another corpus's set.
+    other = [replace(r, question_id=f"other:{r.question_id}", elsewhere=True) for r in synthetic_rows("b", 10, 5)]
+    other = [replace(r, answerable=False, label=False) for r in other]
+    cv = fit(synthetic_rows("b", 40, 1) + other, "m")["cross_validation"]
+    assert (cv["unanswerable"], cv["elsewhere"]) == (8, 10)

@@ -9,19 +9,10 @@ the best statement is right and, as quoted, states every figure the question exp
 a part of the answer, not the answer; service/answer/judged.py). Folds are grouped by the document a question is
 about, so no document has questions in both the fitting and the checking fold: the product meets documents it was
 never fitted on, and questions about one document share passages, so folds grouped by question flatter whatever is
-learned per passage. The thresholds are chosen on out-of-fold probabilities:
-- direct: the lowest confidence at which the best statement is the right one for at least TARGET_PRECISION of
-  the questions at or above it (unanswerable questions count as wrong when they reach it), resting on at least
-  MIN_DIRECT questions;
-- evidence: a third stage, fitted per question on answerable questions whose right statement is among the three
-  best against unanswerable ones, gives the probability that evidence would help; its threshold is the level that
-  best separates the two errors of showing evidence: answerable questions whose right statement is among the three
-  shown but stay below it, and unanswerable questions that reach it (the sum of the two rates is smallest).
+learned per passage. The thresholds, the figures reported and the calibration table are read from the out-of-fold
+outcomes (service/answer/thresholds.py).
 A question asked of two indexes (an unanswerable one is asked of every index) is two questions there, kept in one
 fold.
-
-The issue asked for 0.97 direct precision; cross-validated, 0.97 rests on too few questions to be a threshold, so
-0.95 is the operating point chosen, and the figures on held-out sets are reported as measured.
 """
 
 from __future__ import annotations
@@ -40,13 +31,20 @@ from service.answer.features import FEATURES
 from service.answer.judged import holds_evidence, normalise, states_every_figure
 from service.answer.pipeline import Answerer
 from service.answer.scorer import EXPANSION, QUESTION_FEATURES, direct_features, pairwise, question_features
+from service.answer.thresholds import (
+    TARGET_PRECISION,
+    Outcome,
+    curve,
+    direct_threshold,
+    evidence_curve,
+    evidence_threshold,
+    summary,
+    table,
+)
 from service.answer.trees import out_of_fold_trees
 
-TARGET_PRECISION = 0.95
-MIN_DIRECT = 20  # questions a direct threshold must rest on, so one lucky question cannot set it
 FOLDS = 5
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
-BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 @dataclass(frozen=True)
@@ -64,6 +62,9 @@ class Row:
     # As quoted, it also states every figure the question expects: a direct answer must give them all, so "the best
     # statement answers" is fitted on this (one figure of a question asking two is a part, not the answer).
     complete: bool = True
+    # Asked of an index its question set was not written for (an unanswerable question about the agreements asked
+    # of the real documents): unanswerable there by a mile, so it says nothing of how quiet close misses stay.
+    elsewhere: bool = False
 
     @property
     def asked(self) -> str:
@@ -138,20 +139,23 @@ def collect(answerer: Answerer, questions: list[dict[str, Any]]) -> list[Row]:
     """One row per candidate statement of each question, labelled from its evidence."""
     rows: list[Row] = []
     documents = IndexDocuments.of(answerer)
+    written_for = {q["set"] for q in questions if q["answerable"] and documents.asked_about(q)}
     for question in questions:
         if not documents.asked_about(question):
             continue
         qid = f"{question['set']}:{question['id']}"
+        answerable = bool(question["answerable"])
         about = documents.document_of(question) or qid
+        shared = {"index": documents.label, "document": about, "elsewhere": question["set"] not in written_for}
         answer = answerer.answer(question["question"], explain=True, all_candidates=True)
         for candidate in answer.trace["candidates"]:
             quoted = candidate["answers_with"]
             label = holds_evidence(quoted, question.get("evidence", []))
             complete = states_every_figure(quoted, question.get("numbers", []))
             features = [candidate["features"][f] for f in FEATURES]
-            rows.append(Row(qid, bool(question["answerable"]), label, features, documents.label, about, complete))
+            rows.append(Row(qid, answerable, label, features, complete=complete, **shared))
         if not answer.trace["candidates"]:
-            rows.append(Row(qid, bool(question["answerable"]), False, [], documents.label, about))
+            rows.append(Row(qid, answerable, False, [], **shared))
     return rows
 
 
@@ -215,14 +219,16 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     by_asked = {a: n for n, a in enumerate(asked)}
     questions = []
     for a in dict.fromkeys(r.asked for r in rows):
+        elsewhere = question_of[a].elsewhere
         if a not in by_asked:
-            questions.append(_Question(question_of[a].answerable, 0.0, 0.0, False, False))
+            questions.append(Outcome(question_of[a].answerable, 0.0, 0.0, False, False, elsewhere=elsewhere))
             continue
         n = by_asked[a]
         scores = float(confidence[n]), float(relevance[n])
-        questions.append(_Question(bool(answerable_q[n]), *scores, bool(right[n]), bool(in_top3[n]), bool(first[n])))
-    direct = _direct_threshold(questions)
-    evidence = _evidence_threshold(questions)
+        labels = bool(right[n]), bool(in_top3[n]), bool(first[n])
+        questions.append(Outcome(bool(answerable_q[n]), *scores, *labels, elsewhere=elsewhere))
+    direct = direct_threshold(questions)
+    evidence = evidence_threshold(questions)
     return {
         "model": model,
         "features": list(FEATURES),
@@ -238,10 +244,10 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
         "questions": len(questions),
         "candidates": len(scored),
         "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cross_validation": _summary(questions, direct, evidence),
-        "table": _table(questions),
-        "precision_curve": _curve(questions),
-        "evidence_curve": _evidence_curve(questions, direct),
+        "cross_validation": summary(questions, direct, evidence),
+        "table": table(questions),
+        "precision_curve": curve(questions),
+        "evidence_curve": evidence_curve(questions, direct),
     }
 
 
@@ -271,35 +277,6 @@ def _question_stage(
     return predicted, scaler, LogisticRegression(max_iter=2000).fit(scaler.transform(x[fitted_on]), y[fitted_on])
 
 
-def _curve(questions: list[_Question]) -> list[dict[str, float]]:
-    """Direct-answer precision and coverage of answerable questions at each confidence level, out of fold."""
-    answerable = max(1, sum(q.answerable for q in questions))
-    curve = []
-    for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
-        above = [q for q in questions if q.best >= t]
-        if above:
-            curve.append(
-                {
-                    "threshold": t,
-                    "precision": round(sum(q.right for q in above) / len(above), 3),
-                    "coverage": round(sum(q.answerable for q in above) / answerable, 3),
-                    "questions": len(above),
-                }
-            )
-    return curve
-
-
-def _evidence_curve(questions: list[_Question], direct: float) -> list[dict[str, float]]:
-    """What each evidence threshold trades, out of fold: answerable questions answered or shown the right statement
-    against unanswerable questions kept quiet. The threshold fitted sums the two errors equally; this table is what
-    a product that weighs them otherwise chooses from."""
-    traded = ("answer_or_evidence", "unanswerable_quiet")
-    return [
-        {"threshold": t, **{k: round(v, 3) for k, v in _summary(questions, direct, t).items() if k in traded}}
-        for t in (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
-    ]
-
-
 def _linear(prefix: str, scaler: Any, model: Any) -> dict[str, Any]:
     """A fitted stage as data: standardisation and logistic weights, under `prefix` (read by Linear.from_dict)."""
     return {
@@ -308,93 +285,6 @@ def _linear(prefix: str, scaler: Any, model: Any) -> dict[str, Any]:
         f"{prefix}coef": model.coef_[0].tolist(),
         f"{prefix}intercept": float(model.intercept_[0]),
     }
-
-
-@dataclass(frozen=True)
-class _Question:
-    answerable: bool
-    best: float  # out-of-fold confidence that the best statement answers
-    relevance: float  # out-of-fold probability that the answer is among the three best
-    right: bool  # the best statement is a right one, stating every figure asked: a right direct answer
-    right_in_top3: bool
-    first: bool = False  # the best statement holds the answer's evidence (the first stage's ranking)
-
-
-def _direct_threshold(questions: list[_Question]) -> float:
-    for t in sorted({round(q.best, 4) for q in questions}):
-        above = [q for q in questions if q.best >= t]
-        if len(above) < MIN_DIRECT:
-            break
-        if sum(q.right for q in above) / len(above) >= TARGET_PRECISION:
-            return float(t)
-    return 1.01  # no level reaches the target: no direct answers
-
-
-def _evidence_threshold(questions: list[_Question]) -> float:
-    helped = [q.relevance for q in questions if q.answerable and q.right_in_top3]
-    unanswerable = [q.relevance for q in questions if not q.answerable]
-    if not helped or not unanswerable:
-        return 0.5
-
-    def errors(t: float) -> float:
-        return sum(b < t for b in helped) / len(helped) + sum(b >= t for b in unanswerable) / len(unanswerable)
-
-    return float(min(sorted(set(helped + unanswerable)), key=errors))
-
-
-def _summary(questions: list[_Question], direct: float, evidence: float) -> dict[str, float]:
-    answerable = [q for q in questions if q.answerable]
-    unanswerable = [q for q in questions if not q.answerable]
-    directs = [q for q in questions if q.best >= direct]
-    return {
-        "direct_precision": sum(q.right for q in directs) / len(directs) if directs else 0.0,
-        "direct_coverage": sum(q.best >= direct for q in answerable) / max(1, len(answerable)),
-        "answer_or_evidence": sum(
-            (q.best >= direct and q.right) or (q.best < direct and q.relevance >= evidence and q.right_in_top3)
-            for q in answerable
-        )
-        / max(1, len(answerable)),
-        "right_at_1": sum(q.first for q in answerable) / max(1, len(answerable)),
-        "right_in_top3": sum(q.right_in_top3 for q in answerable) / max(1, len(answerable)),
-        "unanswerable_direct": sum(q.best >= direct for q in unanswerable) / max(1, len(unanswerable)),
-        "unanswerable_quiet": sum(q.best < direct and q.relevance < evidence for q in unanswerable)
-        / max(1, len(unanswerable)),
-    }
-
-
-def _table(questions: list[_Question]) -> list[dict[str, Any]]:
-    """Predicted against observed precision of the best statement, by bin of its out-of-fold probability."""
-    table = []
-    for low, high in zip(BINS, BINS[1:], strict=False):
-        inside = [q for q in questions if low <= q.best < high or (high == 1.0 and q.best == 1.0)]
-        table.append(
-            {
-                "bin": f"{low:.1f}-{high:.1f}",
-                "questions": len(inside),
-                "predicted": round(float(np.mean([q.best for q in inside])), 3) if inside else None,
-                "observed": round(sum(q.right for q in inside) / len(inside), 3) if inside else None,
-            }
-        )
-    return table
-
-
-def format_table(calibration: dict[str, Any]) -> str:
-    lines = ["bin        questions  predicted  observed"]
-    for row in calibration["table"]:
-        predicted = "-" if row["predicted"] is None else f"{row['predicted']:.3f}"
-        observed = "-" if row["observed"] is None else f"{row['observed']:.3f}"
-        lines.append(f"{row['bin']:<10} {row['questions']:>9}  {predicted:>9}  {observed:>8}")
-    cv = calibration["cross_validation"]
-    lines.append(
-        f"direct threshold {calibration['direct_threshold']:.3f}, evidence threshold "
-        f"{calibration['evidence_threshold']:.3f}, C={calibration['C']}"
-    )
-    lines.append("cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))
-    lines.append("evidence threshold  answer-or-evidence  unanswerable quiet")
-    for row in calibration.get("evidence_curve", []):
-        values = (row["threshold"], row["answer_or_evidence"], row["unanswerable_quiet"])
-        lines.append("{:>18.2f}  {:>18.3f}  {:>18.3f}".format(*values))
-    return "\n".join(lines)
 
 
 def write_calibration(calibration: dict[str, Any], path: Path) -> None:
