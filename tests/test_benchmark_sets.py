@@ -189,6 +189,7 @@ ROUND_SETS = {
     "final19.jsonl": False,
     "final20.jsonl": False,
     "final21.jsonl": False,
+    "final22.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -211,6 +212,7 @@ ROUND_SETS = {
     "final19_realdocs.jsonl": True,
     "final20_realdocs.jsonl": True,
     "final21_realdocs.jsonl": True,
+    "final22_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
