@@ -39,6 +39,11 @@ class Outcome:
     first: bool = False  # the best statement holds the answer's evidence (the first stage's ranking)
     elsewhere: bool = False  # asked of an index its question set was not written for (calibrate.Row)
 
+    @property
+    def unanswerable_here(self) -> bool:
+        """Unanswerable, and asked of the corpus it was written for: what the quiet figure and threshold count."""
+        return not self.answerable and not self.elsewhere
+
 
 def curve(questions: list[Outcome]) -> list[dict[str, float]]:
     """Direct-answer precision and coverage of answerable questions at each confidence level, out of fold."""
@@ -81,7 +86,7 @@ def direct_threshold(questions: list[Outcome]) -> float:
 
 def evidence_threshold(questions: list[Outcome]) -> float:
     helped = [q.relevance for q in questions if q.answerable and q.right_in_top3]
-    unanswerable = [q.relevance for q in questions if not q.answerable and not q.elsewhere]
+    unanswerable = [q.relevance for q in questions if q.unanswerable_here]
     if not helped or not unanswerable:
         return 0.5
 
@@ -93,7 +98,7 @@ def evidence_threshold(questions: list[Outcome]) -> float:
 
 def summary(questions: list[Outcome], direct: float, evidence: float) -> dict[str, float]:
     answerable = [q for q in questions if q.answerable]
-    unanswerable = [q for q in questions if not q.answerable and not q.elsewhere]
+    unanswerable = [q for q in questions if q.unanswerable_here]
     elsewhere = [q for q in questions if q.elsewhere]
     directs = [q for q in questions if q.best >= direct]
     return {
