@@ -29,6 +29,7 @@ from service.answer.scorer import (
     pairwise,
     question_features,
 )
+from service.answer.thresholds import format_table
 from service.config import REPO_ROOT
 from service.errors import PromptError
 from tests.test_search import make_document, make_index
@@ -562,3 +563,14 @@ def test_unanswerable_questions_asked_of_another_corpus_are_counted_apart() -> N
     other = [replace(r, answerable=False, label=False) for r in other]
     cv = fit(synthetic_rows("b", 40, 1) + other, "m")["cross_validation"]
     assert (cv["unanswerable"], cv["elsewhere"]) == (8, 10)
+
+
+def test_the_calibration_table_prints_the_thresholds_and_the_questions_counted() -> None:
+    fitted = fit(synthetic_rows("b", 40, 1), "m")
+    printed = format_table(fitted)
+    threshold = f"evidence threshold {fitted['evidence_threshold']:.3f}"
+    assert (printed.splitlines()[0], "unanswerable 8," in printed, threshold in printed) == (
+        "bin        questions  predicted  observed",
+        True,
+        True,
+    )

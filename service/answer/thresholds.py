@@ -136,7 +136,7 @@ def table(questions: list[Outcome]) -> list[dict[str, Any]]:
     return table
 
 
-def formattable(calibration: dict[str, Any]) -> str:
+def format_table(calibration: dict[str, Any]) -> str:
     lines = ["bin        questions  predicted  observed"]
     for row in calibration["table"]:
         predicted = "-" if row["predicted"] is None else f"{row['predicted']:.3f}"
