@@ -17,6 +17,7 @@ The issue asked for 0.97 direct precision; cross-validated, 0.97 rests on too fe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,31 +102,38 @@ def summary(questions: list[Outcome], direct: float, evidence: float) -> dict[st
     unanswerable = [q for q in questions if q.unanswerable_here]
     elsewhere = [q for q in questions if q.elsewhere]
     directs = [q for q in questions if q.best >= direct]
+
+    def quiet(q: Outcome) -> bool:
+        return q.best < direct and q.relevance < evidence
+
+    def answered_or_shown(q: Outcome) -> bool:
+        return (q.best >= direct and q.right) or (q.best < direct and q.relevance >= evidence and q.right_in_top3)
+
     return {
-        "direct_precision": sum(q.right for q in directs) / len(directs) if directs else 0.0,
-        "direct_coverage": sum(q.best >= direct for q in answerable) / max(1, len(answerable)),
-        "answer_or_evidence": sum(
-            (q.best >= direct and q.right) or (q.best < direct and q.relevance >= evidence and q.right_in_top3)
-            for q in answerable
-        )
-        / max(1, len(answerable)),
-        "right_at_1": sum(q.first for q in answerable) / max(1, len(answerable)),
-        "right_in_top3": sum(q.right_in_top3 for q in answerable) / max(1, len(answerable)),
-        "unanswerable_direct": sum(q.best >= direct for q in unanswerable) / max(1, len(unanswerable)),
-        "unanswerable_quiet": sum(q.best < direct and q.relevance < evidence for q in unanswerable)
-        / max(1, len(unanswerable)),
-        "elsewhere_quiet": sum(q.best < direct and q.relevance < evidence for q in elsewhere) / max(1, len(elsewhere)),
+        "direct_precision": _share(directs, lambda q: q.right),
+        "direct_coverage": _share(answerable, lambda q: q.best >= direct),
+        "answer_or_evidence": _share(answerable, answered_or_shown),
+        "right_at_1": _share(answerable, lambda q: q.first),
+        "right_in_top3": _share(answerable, lambda q: q.right_in_top3),
+        "unanswerable_direct": _share(unanswerable, lambda q: q.best >= direct),
+        "unanswerable_quiet": _share(unanswerable, quiet),
+        "elsewhere_quiet": _share(elsewhere, quiet),
         "unanswerable": len(unanswerable),
         "elsewhere": len(elsewhere),
     }
 
 
+def _share(questions: list[Outcome], test: Callable[[Outcome], bool]) -> float:
+    """The share of `questions` that pass `test`; 0.0 for none."""
+    return sum(test(q) for q in questions) / len(questions) if questions else 0.0
+
+
 def table(questions: list[Outcome]) -> list[dict[str, Any]]:
     """Predicted against observed precision of the best statement, by bin of its out-of-fold probability."""
-    table = []
+    rows = []
     for low, high in zip(BINS, BINS[1:], strict=False):
         inside = [q for q in questions if low <= q.best < high or (high == 1.0 and q.best == 1.0)]
-        table.append(
+        rows.append(
             {
                 "bin": f"{low:.1f}-{high:.1f}",
                 "questions": len(inside),
@@ -133,7 +141,7 @@ def table(questions: list[Outcome]) -> list[dict[str, Any]]:
                 "observed": round(sum(q.right for q in inside) / len(inside), 3) if inside else None,
             }
         )
-    return table
+    return rows
 
 
 def format_table(calibration: dict[str, Any]) -> str:
