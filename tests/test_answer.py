@@ -202,6 +202,16 @@ def test_a_near_miss_is_told_from_the_answer_by_its_feature(
     assert found == values
 
 
+def test_a_passage_that_lacks_a_word_of_the_question_is_marked_by_how_weighty_the_word_is() -> None:
+    says = "Ventetiden på genoptræning er 14 dage."
+    lacks = "Genoptræning tilbydes alle borgere."
+    answerer = make_answerer([make_document("a", [says]), make_document("b", [lacks])])
+    question = "Hvad er ventetiden på genoptræning?"
+    found = [features_of(answerer, question, text) for text in (says, lacks)]
+    # "ventetid" is in one passage of two, the question's weightiest term
+    assert [(f["passage_overlap"] < 1.0, f["passage_missing"]) for f in found] == [(False, 0.0), (True, 1.0)]
+
+
 def test_a_statement_that_only_restates_the_question_adds_less_than_the_answer() -> None:
     lead = "Hjemløsestrategien i kommunen."
     answer = "Udgangspunktet for hjemløsestrategien er regeringens mål om færre gadesovere."
@@ -481,8 +491,10 @@ def test_broken_answer_wording_stops_startup_naming_the_file(tmp_path: Path, con
         ("figure_missing", [1, 0, 1, 1], "figure_missing", 0.0),  # the second best states one
         ("list_ok", [0, 0, 1, 0], "list_ok_top3", 1.0),  # the third best gives the list asked for
         ("list_ok", [0, 0, 0, 1], "list_ok_top3", 0.0),  # only the fourth does
+        ("passage_missing", [0.5, 0.25, 1.0, 0.0], "passage_missing", 0.25),  # the best-covering of three counts
+        ("passage_overlap", [0.5, 0.25, 0.75, 1.0], "passage_overlap_max", 1.0),  # any passage retrieved counts
     ],
-    ids=["all-three-miss", "one-of-three-has", "third-has", "fourth-only"],
+    ids=["all-three-miss", "one-of-three-has", "third-has", "fourth-only", "best-covered-of-three", "any-passage"],
 )
 def test_question_features_read_what_the_three_best_statements_give(
     column: str, values: list[int], feature: str, expected: float

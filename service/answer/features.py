@@ -41,6 +41,9 @@ FEATURES: tuple[str, ...] = (
     "passage_rank",  # 1 / (1 + rank of the passage)
     "passage_dense",  # cosine of question and passage
     "passage_score",  # fused passage score (standard units)
+    "passage_overlap",  # idf-weighted share of the question's terms the corpus uses that its passage (headings too) has
+    "passage_missing",  # the weightiest question term its passage lacks, as a share of the question's weightiest:
+    # a question about what the passage does not say often shares all its words but one
     "overlap",  # idf-weighted share of the question's terms in the statement
     "novel",  # idf-weighted share of the statement's terms the question does not use: what it adds to the question
     "pairs",  # share of the question's consecutive stems met consecutively in the statement
@@ -199,6 +202,9 @@ def feature_matrix(
     dense = vectors @ query_vector
     best = float(dense.max())
     rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
+    covered = {c.hit.id: _passage_coverage(analysis, c.hit, knowledge) for c in found}
+    for row, c in zip(rows, found, strict=True):
+        row["passage_overlap"], row["passage_missing"] = covered[c.hit.id]
     for row, rank in zip(rows, _ranks(dense), strict=True):
         row["dense_rank"] = 1.0 / (1 + rank)
     # A passage's candidates come in document order, so its neighbours are the candidates beside it.
@@ -296,6 +302,18 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
         "introduces": float(known.introduces),
         "english": float(analysis.language == "en"),
     }
+
+
+def _passage_coverage(analysis: Analysis, hit: Hit, knowledge: Knowledge) -> tuple[float, float]:
+    """(share of the question's term weight the passage has, weightiest term it lacks / weightiest term), counting
+    the terms some passage uses: a word no document has (an English word, a synonym) is lacking from every passage
+    alike and says nothing of this one (`unknown_subject` reports it)."""
+    terms = {t: w for t, w in analysis.terms.items() if t in knowledge.frequency}
+    if not terms:
+        return 0.0, 0.0
+    tokens = tokenize(f"{' '.join(hit.heading_path)} {hit.section} {hit.text}")
+    lacking = [w for t, w in terms.items() if not shares_stem([t], tokens)]
+    return 1.0 - sum(lacking) / sum(terms.values()), max(lacking, default=0.0) / max(terms.values())
 
 
 def _novel(analysis: Analysis, content: dict[str, float]) -> float:

@@ -44,6 +44,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "dense_max",  # the best cosine of any candidate
     "passage_dense_max",
     "passage_score_max",
+    "passage_overlap_max",  # the best share of the question's terms any retrieved passage has
     "overlap_max",
     "subject_max",
     "names_missing",  # all three best statements miss the unit the question names
@@ -51,6 +52,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "metric_other",  # ... the metric it asks about, naming another
     "figure_missing",  # ... a figure of the kind it asks for
     "time_missing",  # ... the date, duration or frequency it asks for
+    "passage_missing",  # ... (their passages) a term of the question, the weightiest they lack (0: none)
     "list_ok_top3",  # one of the three best gives the kind of answer asked: a list,
     "agent_ok_top3",  # ... who,
     "reason_ok_top3",  # ... why,
@@ -68,7 +70,8 @@ _COLUMN = {name: FEATURES.index(name) for name in FEATURES}
 _PER_QUESTION = ("unknown_names", "unknown_subject", "no_subject", "english")
 _BEST_OF = {"dense_max": "dense", "passage_dense_max": "passage_dense"}
 _BEST_OF |= {"passage_score_max": "passage_score", "overlap_max": "overlap", "subject_max": "subject"}
-_ALL_THREE = ("names_missing", "years_missing", "metric_other", "figure_missing", "time_missing")
+_BEST_OF |= {"passage_overlap_max": "passage_overlap"}
+_ALL_THREE = ("names_missing", "years_missing", "metric_other", "figure_missing", "time_missing", "passage_missing")
 _ANY_OF_THREE = {f"{name}_top3": name for name in ("list_ok", "agent_ok", "reason_ok", "meaning_ok", "counted_ok")}
 
 
