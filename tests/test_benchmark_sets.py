@@ -190,6 +190,7 @@ ROUND_SETS = {
     "final20.jsonl": False,
     "final21.jsonl": False,
     "final22.jsonl": False,
+    "final23.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -213,6 +214,7 @@ ROUND_SETS = {
     "final20_realdocs.jsonl": True,
     "final21_realdocs.jsonl": True,
     "final22_realdocs.jsonl": True,
+    "final23_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
