@@ -52,7 +52,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "metric_other",  # ... the metric it asks about, naming another
     "figure_missing",  # ... a figure of the kind it asks for
     "time_missing",  # ... the date, duration or frequency it asks for
-    "passage_missing",  # ... (their passages) a term of the question, the weightiest they lack (0: none)
+    "passage_missing",  # the least of the three best's passage_missing: what even the best-covering passage lacks
     "list_ok_top3",  # one of the three best gives the kind of answer asked: a list,
     "agent_ok_top3",  # ... who,
     "reason_ok_top3",  # ... why,
