@@ -202,7 +202,9 @@ def feature_matrix(
     dense = vectors @ query_vector
     best = float(dense.max())
     rows = [_features(analysis, c, float(cos), best, knowledge) for c, cos in zip(found, dense, strict=True)]
-    covered = {c.hit.id: _passage_coverage(analysis, c.hit, knowledge) for c in found}
+    # Counted once per passage (its candidates share it), over the terms some passage uses.
+    known = {t: w for t, w in analysis.terms.items() if t in knowledge.frequency}
+    covered = {hit.id: _passage_coverage(known, hit) for hit in {c.hit.id: c.hit for c in found}.values()}
     for row, c in zip(rows, found, strict=True):
         row["passage_overlap"], row["passage_missing"] = covered[c.hit.id]
     for row, rank in zip(rows, _ranks(dense), strict=True):
@@ -304,11 +306,10 @@ def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowled
     }
 
 
-def _passage_coverage(analysis: Analysis, hit: Hit, knowledge: Knowledge) -> tuple[float, float]:
-    """(share of the question's term weight the passage has, weightiest term it lacks / weightiest term), counting
-    the terms some passage uses: a word no document has (an English word, a synonym) is lacking from every passage
-    alike and says nothing of this one (`unknown_subject` reports it)."""
-    terms = {t: w for t, w in analysis.terms.items() if t in knowledge.frequency}
+def _passage_coverage(terms: dict[str, float], hit: Hit) -> tuple[float, float]:
+    """(share of the term weight the passage has, weightiest term it lacks / weightiest term). `terms`: the
+    question's terms some passage uses: a word no document has (an English word, a synonym) is lacking from every
+    passage alike and says nothing of this one (`unknown_subject` reports it)."""
     if not terms:
         return 0.0, 0.0
     tokens = tokenize(f"{' '.join(hit.heading_path)} {hit.section} {hit.text}")
