@@ -191,6 +191,7 @@ ROUND_SETS = {
     "final21.jsonl": False,
     "final22.jsonl": False,
     "final23.jsonl": False,
+    "final24.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -215,6 +216,7 @@ ROUND_SETS = {
     "final21_realdocs.jsonl": True,
     "final22_realdocs.jsonl": True,
     "final23_realdocs.jsonl": True,
+    "final24_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
