@@ -1,5 +1,6 @@
 """Fitting the scorer: question sets -> candidate features with labels -> three stages fitted with grouped
-cross-validation (logistic regressions; boosted trees for the direct answer) -> thresholds and a calibration table
+cross-validation (logistic regressions; boosted trees for the direct answer) and the ranking that orders the
+evidence (LambdaMART, service/answer/ranking.py) -> thresholds and a calibration table
 -> a calibration file.
 
 A candidate is labelled right when what a direct answer would quote if it won (the statement; for a list
@@ -30,7 +31,15 @@ import numpy as np
 from service.answer.features import FEATURES
 from service.answer.judged import holds_evidence, normalise, states_every_figure
 from service.answer.pipeline import Answerer
-from service.answer.scorer import EXPANSION, QUESTION_FEATURES, direct_features, pairwise, question_features
+from service.answer.ranking import out_of_fold_ranking
+from service.answer.scorer import (
+    EXPANSION,
+    QUESTION_FEATURES,
+    RANKING,
+    direct_features,
+    pairwise,
+    question_features,
+)
 from service.answer.thresholds import (
     TARGET_PRECISION,
     Outcome,
@@ -206,15 +215,22 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     qx = np.asarray([question_features(raw[index_of[a]], oof[index_of[a]]) for a in asked])
     tops = [np.asarray(index_of[a])[np.argsort(-oof[index_of[a]], kind="stable")] for a in asked]
     right = np.asarray([bool(whole[top[0]]) for top in tops])
-    first = np.asarray([bool(y[top[0]]) for top in tops])
-    in_top3 = np.asarray([bool(y[top[:3]].any()) for top in tops])
+    # Evidence shows the ranking's three best: its stage reads them, and "first" and "among the three" are its.
+    ranked, ranker = out_of_fold_ranking(raw, y, [r.asked for r in scored], folds)
+    orders = [np.argsort(-ranked[index_of[a]], kind="stable") for a in asked]
+    shown_x = np.asarray(
+        [question_features(raw[index_of[a]], oof[index_of[a]], o) for a, o in zip(asked, orders, strict=True)]
+    )
+    shown = [np.asarray(index_of[a])[o] for a, o in zip(asked, orders, strict=True)]
+    first = np.asarray([bool(y[top[0]]) for top in shown])
+    in_top3 = np.asarray([bool(y[top[:3]].any()) for top in shown])
     answerable_q = np.asarray([question_of[a].answerable for a in asked])
     q_groups = np.asarray([question_of[a].group for a in asked])
     direct_x = np.asarray([direct_features(qx[n], raw[index_of[a]], oof[index_of[a]]) for n, a in enumerate(asked)])
     confidence, stage2 = out_of_fold_trees(direct_x, right, grouped_folds(q_groups.tolist()))
     # Evidence is for answerable questions whose answer is among the three shown; it must stay away from the
     # unanswerable ones. Answerable questions whose answer is not among the three teach it nothing either way.
-    relevance, e_scaler, stage3 = _question_stage(qx, answerable_q, q_groups, in_top3 | ~answerable_q)
+    relevance, e_scaler, stage3 = _question_stage(shown_x, answerable_q, q_groups, in_top3 | ~answerable_q)
 
     by_asked = {a: n for n, a in enumerate(asked)}
     questions = []
@@ -238,6 +254,8 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
         "question_features": list(QUESTION_FEATURES),
         **stage2.to_dict("question_"),
         **_linear("evidence_", e_scaler, stage3),
+        "ranker_objective": RANKING,
+        **ranker.to_dict("ranker_"),
         "direct_threshold": direct,
         "evidence_threshold": evidence,
         "target_precision": TARGET_PRECISION,

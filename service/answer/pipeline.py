@@ -65,11 +65,13 @@ class Answerer:
         query_vector = self.embedder.embed_query(analysis.search_text)
         matrix = feature_matrix(analysis, found, query_vector, self.knowledge)
         probabilities = self.scorer.probabilities(matrix)
-        confidence, relevance = self.scorer.judge(matrix, probabilities)
-        answer = self._grade(analysis, hits, top_k, found, probabilities, confidence, relevance)
+        ranking = self.scorer.ranking(matrix, probabilities)
+        confidence, relevance = self.scorer.judge(matrix, probabilities, ranking)
+        answer = self._grade(analysis, hits, top_k, found, probabilities, ranking, confidence, relevance)
         if explain:
             shown = len(found) if all_candidates else TRACE_CANDIDATES
-            answer = replace(answer, trace=self._trace(analysis, hits, found, matrix, probabilities, answer, shown))
+            trace = self._trace(analysis, hits, found, matrix, probabilities, ranking, answer, shown)
+            answer = replace(answer, trace=trace)
         return answer
 
     def retrieve(self, analysis: Analysis, k: int, filters: Filters | None) -> list[Hit]:
@@ -103,16 +105,18 @@ class Answerer:
         top_k: int,
         found: list[Candidate],
         probabilities: np.ndarray,
+        ranking: np.ndarray,
         confidence: float,
         relevance: float,
     ) -> Answer:
+        """A direct answer quotes the statement the first stage is surest of; evidence (and the statements a
+        language model reads) follow the ranking."""
         language = analysis.language
         shown = tuple(hits[:top_k])
-        order = np.argsort(-probabilities, kind="stable") if len(found) else np.zeros(0, int)
-        ranked = self._ranked(analysis, found, probabilities, order)
+        ranked = self._ranked(analysis, found, probabilities, ranking)
         calibrated = self.scorer.calibrated
-        if len(order) and confidence >= self.scorer.direct_threshold:
-            chosen = found[int(order[0])]
+        if len(found) and confidence >= self.scorer.direct_threshold:
+            chosen = found[int(np.argmax(probabilities))]
             quotes = self._quotes(analysis, chosen, confidence)
             lead = lead_of(analysis, quotes)
             if chosen.hit.id not in {h.id for h in shown}:
@@ -207,10 +211,11 @@ class Answerer:
         found: list[Candidate],
         matrix: np.ndarray,
         probabilities: np.ndarray,
+        ranking: np.ndarray,
         answer: Answer,
         shown: int,
     ) -> dict[str, Any]:
-        order = np.argsort(-probabilities, kind="stable")
+        """Candidates in the order evidence shows them (the ranking's), each with the first stage's probability."""
         analysis_dict = {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in asdict(analysis).items()}
         analysis_dict["intent"] = str(analysis.intent)
         return {
@@ -229,7 +234,7 @@ class Answerer:
                     "probability": float(probabilities[i]),
                     "features": {name: float(matrix[i][j]) for j, name in enumerate(FEATURES)},
                 }
-                for i in order[:shown]
+                for i in ranking[:shown]
             ],
             "candidate_count": len(found),
             "scorer": self.scorer.source,

