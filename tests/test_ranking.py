@@ -46,8 +46,8 @@ def test_out_of_fold_the_ranking_puts_each_questions_best_candidate_first() -> N
     x, y, asked = questions(150, 4)
     positions = np.arange(len(y))
     folds = [(positions[positions // 8 % 3 != k], positions[positions // 8 % 3 == k]) for k in range(3)]
-    predicted, _ = out_of_fold_ranking(x, y, asked, folds)  # scores
-    first = [bool(y[q * 8 + int(np.argmax(predicted[q * 8 : q * 8 + 8]))]) for q in range(150)]
+    scores, _ = out_of_fold_ranking(x, y, asked, folds)
+    first = [bool(y[q * 8 + int(np.argmax(scores[q * 8 : q * 8 + 8]))]) for q in range(150)]
     assert float(np.mean(first)) > 0.9
 
 

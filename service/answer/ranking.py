@@ -19,6 +19,7 @@ nor a pickle.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -42,24 +43,12 @@ SETTINGS: dict[str, Any] = {
 ROUNDS = 600
 
 
-def _sizes(questions: Sequence[str]) -> list[int]:
-    """Candidates per question, for rows that hold each question's candidates together."""
-    sizes: list[int] = []
-    previous = None
-    for question in questions:
-        if question != previous:
-            sizes.append(0)
-            previous = question
-        sizes[-1] += 1
-    return sizes
-
-
 def _lambdarank(x: np.ndarray, y: np.ndarray, questions: Sequence[str]) -> Any:
     import lightgbm
 
     order = np.argsort(np.asarray(questions), kind="stable")
-    grouped = [questions[i] for i in order]
-    data = lightgbm.Dataset(x[order], y[order].astype(int), group=_sizes(grouped))
+    sizes = [len(list(rows)) for _, rows in groupby(questions[i] for i in order)]  # candidates per question
+    data = lightgbm.Dataset(x[order], y[order].astype(int), group=sizes)
     return lightgbm.train(SETTINGS, data, num_boost_round=ROUNDS)
 
 

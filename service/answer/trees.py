@@ -106,8 +106,8 @@ class Trees:
         return self.baseline + sum(tree.raw(x) for tree in self.trees)
 
     def raw_rows(self, x: np.ndarray) -> np.ndarray:
-        """`raw` of each row of a matrix, every row walked down every tree at once: the first stage scores a
-        question's ~60 candidates with 600 trees, which one row and one tree at a time would take ~0.3 s."""
+        """`raw` of each row of a matrix, every row walked down every tree at once: the ranking scores a question's
+        ~60 candidates with 600 trees, which one row and one tree at a time would take ~0.3 s."""
         forest = self._forest
         node = forest.node
         at = np.tile(forest.roots, (len(x), 1))
