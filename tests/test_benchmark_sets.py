@@ -192,6 +192,7 @@ ROUND_SETS = {
     "final22.jsonl": False,
     "final23.jsonl": False,
     "final24.jsonl": False,
+    "final25.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -217,6 +218,7 @@ ROUND_SETS = {
     "final22_realdocs.jsonl": True,
     "final23_realdocs.jsonl": True,
     "final24_realdocs.jsonl": True,
+    "final25_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
