@@ -30,8 +30,8 @@ from service.figures import (
     states_time,
 )
 
-# Passages whose statements compete. Of the fitting questions' answers no statement of the best 8 held, most sat in
-# passages 8-39 of the search; with 12, out of fold on 3515 asked: a right statement among the candidates 0.926 ->
+# Passages whose statements compete. Where no statement of the best 8 held a fitting question's answer, its passage
+# was mostly at search ranks 8-39; with 12, out of fold on 3515 asked: a right statement among the candidates 0.926 ->
 # 0.944, among the three shown 0.756 -> 0.764, answer-or-evidence at own-corpus quiet 0.75 0.620 -> 0.651.
 PASSAGES = 12
 

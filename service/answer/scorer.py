@@ -234,11 +234,13 @@ class Scorer:
     def judge(
         self, matrix: np.ndarray, probabilities: np.ndarray, ranking: np.ndarray | None = None
     ) -> tuple[float, float]:
-        """(confidence, relevance) of a question's candidates, both from its question-level features.
-        confidence: probability that the best statement answers (second stage; a direct answer).
+        """(confidence, relevance) of a question's candidates.
+        confidence: probability that the best statement answers (second stage, from the question's features and the
+        best statement's; a direct answer).
         relevance: probability that the three shown (in `ranking`'s order) hold the answer rather than the question
-        being one the documents do not answer (third stage, fitted on answerable questions whose answer is among
-        the three against unanswerable ones: evidence is for the first and must stay away from the second)."""
+        being one the documents do not answer (third stage, from the question's features and the shown statements';
+        fitted on answerable questions whose answer is among the three against unanswerable ones: evidence is for
+        the first and must stay away from the second)."""
         if len(probabilities) == 0:
             return 0.0, 0.0
         x = question_features(matrix, probabilities)
