@@ -193,6 +193,7 @@ ROUND_SETS = {
     "final23.jsonl": False,
     "final24.jsonl": False,
     "final25.jsonl": False,
+    "final26.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -219,6 +220,7 @@ ROUND_SETS = {
     "final23_realdocs.jsonl": True,
     "final24_realdocs.jsonl": True,
     "final25_realdocs.jsonl": True,
+    "final26_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
