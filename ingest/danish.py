@@ -1,5 +1,6 @@
 """Danish text notions, each defined once and used by every layer: tokens and stems, stopwords, compounds split
-against the corpus vocabulary, names and acronyms, years, numbered references ("§ 108").
+against the corpus vocabulary, names and acronyms, years, numbered references ("§ 108"),
+abbreviations.
 
 Why one module: the index, the answerer, the guard and compare must agree on what a word, a stem, a name and a
 year are. When each kept its own version they disagreed (compound cutoffs 4/5/4/7, three year ranges), and a
@@ -159,6 +160,27 @@ def shares_stem(stems: Iterable[str], tokens: Iterable[str]) -> bool:
     "beskæftigelsesindsats" is about as much as "beskyttet beskæftigelse"."""
     tokens = list(tokens)
     return any(s == t or (len(s) >= MIN_PART and s in t) for s in stems for t in tokens)
+
+
+# -- abbreviations ----------------------------------------------------------------------------------------------
+
+# Common Danish abbreviations written with a full stop (Retskrivningsordbogen's usual forms, with and without their
+# inner stops): a full stop after one of them does not end a sentence ("Bakkegården deltager ikke i interessegruppe
+# vedr. Projekt om ...", "LEVO-forskningsprojektet (v. Jørgen Haunstrup)", "bl.a. Socialområdet").
+ABBREVIATIONS = frozenset(
+    """
+    afd afs alm ang bl.a ca d dvs e.l eks ekskl etc evt f f.eks f.o.m ff fhv fmd fx hhv h.h.v i.e ift iht
+    i.h.t inkl jf jvf kap kl kr lign m.fl m.m m.v mht m.h.t mia mio mv nr o.a o.l osv p.gr p.t pct pga pkt pr
+    resp s skt st stk t.o.m tlf v vedr vejl
+    """.split()
+)
+_LAST_WORD = re.compile(r"([^\W\d_][\w.]*)\.$")
+
+
+def ends_with_abbreviation(text: str) -> bool:
+    """`text` ends with a full stop that closes an abbreviation ("bl.a.", "jf.", "vedr.", "(v."), not a sentence."""
+    last = _LAST_WORD.search(text)
+    return bool(last) and last.group(1).lower() in ABBREVIATIONS
 
 
 # -- years ------------------------------------------------------------------------------------------------------

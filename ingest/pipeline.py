@@ -20,8 +20,9 @@ from ingest.titles import readable_file_name
 # into: stored indexes built with another version are re-ingested instead of reused.
 # 2: titles from the file's layout and properties; 3: headings set in larger type or tagged; 4: Word heading styles;
 # 5: ruled PDF tables row by row; 6: a title and publisher from the running header when the file names none else;
-# 7: a chunk never ends inside a sentence wrapped over lines; 8: a wrapped line is what the statements call one
-CHUNKING_VERSION = "ingest-8"
+# 7: a chunk never ends inside a sentence wrapped over lines; 8: a wrapped line is what the statements call one;
+# 9: one notion of an abbreviation (danish.ends_with_abbreviation); a line ending with "og", "i", ... is wrapped
+CHUNKING_VERSION = "ingest-9"
 SUPPORTED_EXTENSIONS = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
 _MAX_SLUG = 48
 # Danish letters have no Unicode decomposition, so they are folded by hand before the accent stripping.

@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ingest.danish import ends_with_abbreviation
 from ingest.documents import Chunk, Section
 from ingest.headings import Heading, find_headings
 from ingest.statements import carries_on
@@ -31,10 +32,6 @@ SECTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("goal", ("mål", "resultat", "virkning", "effekt", "goal", "target", "outcome")),
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])([\"”’')]?)[ \t]+(?=[A-ZÆØÅ0-9\"“'(•–-])")
-# A period after these is not a sentence end ("bl.a. Socialområdet", "jf. Plan for ...").
-_ABBREVIATIONS = frozenset(
-    "bl.a f.eks jf nr mio mia ca evt inkl ekskl mht pga vedr hhv dvs m.fl m.v mv osv kl pr tlf st s fx ift iht".split()
-)
 
 
 @dataclass(frozen=True)
@@ -51,8 +48,7 @@ def _is_table_row(line: str) -> bool:
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, begin = [], start
     for match in _SENTENCE_BREAK.finditer(text, start, end):
-        word = text[text.rfind(" ", begin, match.start()) + 1 : match.start()].rstrip(".").lower()
-        if word in _ABBREVIATIONS:
+        if ends_with_abbreviation(text[begin : match.start()]):
             continue
         spans.append((begin, match.end(1)))  # a closing quote or bracket stays with its sentence
         begin = match.end()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from ingest.danish import ends_with_abbreviation
 from ingest.documents import Document
 
 
@@ -44,10 +45,9 @@ class Statement:
 _SHORT_ROW = 300
 _BULLET = re.compile(r"^\s*[-•*–o]\s")
 _SPLIT = re.compile(r"\s\|\s?|\s?•\s|(?<=[.!?])\s+(?=[A-ZÆØÅ•\-])")
-# A period after these ends an abbreviation or an ordinal ("1. I meget høj grad"), not a sentence.
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:kr|mio|mia|pct|jf|ca|bl\.a|fx|nr|pkt|d|f\.eks|inkl|ekskl|mv|tlf)|(?<![\d.])\d{1,2})\.$", re.I
-)
+# A period after an ordinal ("1. I meget høj grad") or an abbreviation (danish.ends_with_abbreviation) does not
+# end a sentence.
+_ORDINAL = re.compile(r"(?<![\d.])\d{1,2}\.$")
 # Run-together extractions lose the full stop between statements: a capitalised Danish sentence opener or a
 # template label (Resultatmål/Effektmål/Aktivitetsmål, Metoden, Tidspunkter) right after a lower-case word starts
 # a new statement.
@@ -85,19 +85,27 @@ def split_statements(document: Document) -> Iterator[Statement]:
 
 
 _ENDS = ".!?:;"
+# Words no Danish sentence or heading ends with: a line ending with one is cut mid-sentence, whatever case the next
+# line starts in ("VISO (Den Nationale Videns- og" / "Specialrådgivningsorganisation)").
+_NEVER_LAST = frozenset("og eller samt men at af i på til med for fra om ved hos mellem som".split())
+
+
+def _last_word(line: str) -> str:
+    words = line.split()
+    return words[-1].lower() if words else ""
 
 
 def carries_on(line: str, following: str) -> bool:
     """`following` carries on the sentence of `line`: a PDF wraps a sentence over lines ("Tilsynet gennemføres på
     hverdage i" / "dagtimerne."), so a line that does not end a sentence, followed by one that starts in lower case
-    and is not a bullet, continues it; a table row neither continues nor is continued. The one notion of a wrapped
+    (or ending with a word no sentence ends with) and is not a bullet, continues it; a table row neither continues nor is continued. The one notion of a wrapped
     line, for the chunker (ingest/split.py) and the statements."""
     return (
         line.rstrip()[-1:] not in _ENDS
         and "|" not in line
         and "|" not in following
         and not _BULLET.match(following)
-        and following.lstrip()[:1].islower()
+        and (following.lstrip()[:1].islower() or _last_word(line) in _NEVER_LAST)
     )
 
 
@@ -124,7 +132,8 @@ def _pieces(line: str) -> Iterator[tuple[int, int]]:
     start = 0
     for match in _SPLIT.finditer(line):
         is_sentence_end = not any(mark in match.group(0) for mark in "|•")
-        if is_sentence_end and _ABBREVIATION.search(line[start : match.start()]):
+        before = line[start : match.start()]
+        if is_sentence_end and (_ORDINAL.search(before) or ends_with_abbreviation(before)):
             continue
         yield from _soft_pieces(line, start, match.start())
         start = match.end()
@@ -156,8 +165,9 @@ def _trimmed(text: str, start: int, end: int, heading_path: tuple[str, ...], lea
 
 # Bump when document_statements changes: stored statements and their vectors are then derived anew.
 # 2: a cell of a long row is named by its own column's header
-# 3: ... and by its row's first cells; 4: one notion of a wrapped line (carries_on), shared with the chunker
-STATEMENTS_VERSION = "4"
+# 3: ... and by its row's first cells; 4: one notion of a wrapped line (carries_on), shared with the chunker;
+# 5: one notion of an abbreviation (danish.ends_with_abbreviation), a line ending with "og", "i", ... carries on
+STATEMENTS_VERSION = "5"
 # A line that is only a figure ("129.441") is a flattened table or fact-box cell; its label is the short line
 # after it ("Stykpris kr.") or, failing that, the short line before it.
 _BARE_FIGURE = re.compile(r"[\d.,%/ -]+(?:kr\.?|mio\.? kr\.?|%)?")

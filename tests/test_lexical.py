@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from index.lexical import LexicalIndex, tokenize
-from ingest.danish import names_in, references
+from ingest.danish import ends_with_abbreviation, names_in, references
 
 
 def test_danish_inflections_share_a_stem() -> None:
@@ -89,6 +89,26 @@ def test_names_in_a_question_are_whole_names(question: str, names: list[str]) ->
 )
 def test_numbered_references_pair_the_number_with_its_marker(text: str, expected: set[tuple[str, str]]) -> None:
     assert references(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "abbreviation"),
+    [
+        ("Vi deltager i gruppen vedr.", True),
+        ("forskningsprojektet (v.", True),
+        ("bl.a.", True),
+        ("som f.eks.", True),
+        ("13,4 mio.", True),
+        ("Ældre m.fl.", True),
+        ("jf.", True),
+        ("Det er aftalt.", False),
+        ("Målet er nået i 2023.", False),
+        ("Vi følger op hvert kvartal.", False),
+        ("Mål 6.", False),
+    ],
+)
+def test_a_full_stop_after_a_danish_abbreviation_is_not_a_sentence_end(text: str, abbreviation: bool) -> None:
+    assert ends_with_abbreviation(text) is abbreviation
 
 
 def test_punctuation_and_table_pipes_are_not_tokens() -> None:

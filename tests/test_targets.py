@@ -279,6 +279,17 @@ def test_each_budget_cut_takes_the_year_written_after_it() -> None:
         ("Leder\nKlaus Just", ["Leder", "Klaus Just"]),
         ("Målene er:\nfærre fald", ["Målene er:", "færre fald"]),
         ("Budget | 2022\nmio. kr. | 13,4", ["Budget | 2022", "mio. kr. | 13,4"]),
+        # A full stop after an abbreviation does not end the sentence; a line ending with "og" is cut mid-sentence.
+        (
+            "Vi deltager ikke i gruppen vedr. Projekt om selvbestemmelse. Det gør andre.",
+            ["Vi deltager ikke i gruppen vedr. Projekt om selvbestemmelse.", "Det gør andre."],
+        ),
+        ("Projektet (v. Jørgen Hansen) blev afsluttet.", ["Projektet (v. Jørgen Hansen) blev afsluttet."]),
+        (
+            "VISO (Den Nationale Videns- og\nSpecialrådgivningsorganisation)",
+            ["VISO (Den Nationale Videns- og\nSpecialrådgivningsorganisation)"],
+        ),
+        ("Mål for trivsel\nSygefravær", ["Mål for trivsel", "Sygefravær"]),
     ],
 )
 def test_statements_are_sentences_bullets_and_short_rows(body: str, statements: list[str]) -> None:
