@@ -97,9 +97,9 @@ def _last_word(line: str) -> str:
 
 def carries_on(line: str, following: str) -> bool:
     """`following` carries on the sentence of `line`: a PDF wraps a sentence over lines ("Tilsynet gennemføres på
-    hverdage i" / "dagtimerne."), so a line that does not end a sentence, followed by one that starts in lower case
-    (or ending with a word no sentence ends with) and is not a bullet, continues it; a table row neither continues nor is continued. The one notion of a wrapped
-    line, for the chunker (ingest/split.py) and the statements."""
+    hverdage i" / "dagtimerne."), so a line that does not end a sentence, followed by one that is not a bullet and
+    starts in lower case (or after a word no sentence ends with), continues it; a table row neither continues nor is
+    continued. The one notion of a wrapped line, for the chunker (ingest/split.py) and the statements."""
     return (
         line.rstrip()[-1:] not in _ENDS
         and "|" not in line

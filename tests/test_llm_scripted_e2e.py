@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 
 TIMEOUT = 2  # AFTALER_LLM_TIMEOUT of the server under test: the stall cases wait this long
 Q_DA = "Hvad er måltallet for sygefravær på Bakkegården?"
-Q_EN = "What is the sick-leave target for CJU?"
+Q_EN = "What is CJU's target for sick leave in 2022?"
 Q_UNKNOWN_UNIT = "Hvad er måltallet for sygefravær på Solskinsbakken Bosted?"
 Q_NOTHING = "Hvordan bager man et godt surdejsbrød?"  # nothing relevant in any agreement
 ENDPOINTS = ["ask", "stream"]
