@@ -165,8 +165,8 @@ def shares_stem(stems: Iterable[str], tokens: Iterable[str]) -> bool:
 # -- abbreviations ----------------------------------------------------------------------------------------------
 
 # Common Danish abbreviations written with a full stop (Retskrivningsordbogen's usual forms, with and without their
-# inner stops): a full stop after one of them does not end a sentence ("Bakkegården deltager ikke i interessegruppe
-# vedr. Projekt om ...", "LEVO-forskningsprojektet (v. Jørgen Haunstrup)", "bl.a. Socialområdet").
+# inner stops): a full stop after one of them does not end a sentence ("gruppen vedr. Projekt om ...", "(v.
+# projektleder ...)", "bl.a. Socialområdet"). The chunker and the statements both read this one list.
 ABBREVIATIONS = frozenset(
     """
     afd afs alm ang bl.a ca d dvs e.l eks ekskl etc evt f f.eks f.o.m ff fhv fmd fx hhv h.h.v i.e ift iht
