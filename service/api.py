@@ -146,8 +146,8 @@ class Service:
     # -- search and answers ---------------------------------------------------------------------------
 
     def search(self, body: SearchRequest) -> SearchResponse:
-        # The same retrieval as an answer's: a unit the query names comes first.
-        hits = self.answerer.retrieve(self.answerer.analyse(body.query), body.top_k, to_filters(body.filters))
+        # The same passages, in the same order, as an answer's.
+        hits = self.answerer.passages(body.query, body.top_k, to_filters(body.filters))
         return SearchResponse(query=body.query, passages=[passage(h) for h in hits])
 
     def ask(self, body: AskRequest, debug: bool = False) -> AskResponse:

@@ -31,7 +31,7 @@ from service.answer.scorer import (
     pairwise,
     question_features,
 )
-from service.answer.thresholds import format_table
+from service.answer.thresholds import Outcome, evidence_threshold, format_table
 from service.answer.trees import Tree, Trees
 from service.config import REPO_ROOT
 from service.errors import PromptError
@@ -381,6 +381,20 @@ def test_a_direct_answer_quotes_the_surest_statement_and_evidence_follows_the_ra
     assert (answer.grade, first_quoted in first) == (grade, True)
 
 
+def test_passages_come_in_the_order_of_their_best_statement_not_the_search_order() -> None:
+    documents = [
+        make_document("a", ["Måltallet for sygefravær på Åbo er 8 % i 2022."], unit="Åbo"),
+        make_document("b", ["Sygefraværet følges hver måned af lederen."], unit="Solhaven"),
+    ]
+    answerer = make_answerer(documents, direct=0.99, evidence=0.0)
+    answerer.scorer = replace(answerer.scorer, ranker=preferring_no_figure())
+    question = "Hvad er måltallet for sygefravær i 2022?"
+    searched = [h.document_id for h in answerer.index.search(question, top_k=2)]
+    shown = [h.document_id for h in answerer.passages(question, top_k=2)]
+    answered = [h.document_id for h in answerer.answer(question, top_k=2).hits]
+    assert (searched, shown, answered) == (["a", "b"], ["b", "a"], ["b", "a"])
+
+
 def test_nothing_relevant_gives_a_plain_not_found() -> None:
     document = make_document("a", ["Sygefraværet skal ned."], unit="Åbo")
     answer = make_answerer([document], direct=0.99, evidence=0.99).answer("Hvad er sygefraværet på Åbo?")
@@ -621,6 +635,31 @@ def test_unanswerable_questions_asked_of_another_corpus_are_counted_apart() -> N
     other = [replace(r, answerable=False, label=False) for r in other]
     cv = fit(synthetic_rows("b", 40, 1) + other, "m")["cross_validation"]
     assert (cv["unanswerable"], cv["elsewhere"]) == (8, 10)
+
+
+def quiet_case(relevances: list[float], elsewhere: int = 0) -> list[Outcome]:
+    """Unanswerable questions of their own corpus with these relevances, an answerable one whose answer is shown,
+    and `elsewhere` unanswerable questions asked of another corpus, all of relevance 0."""
+    own = [Outcome(False, 0.0, r, False, False) for r in relevances]
+    other = [Outcome(False, 0.0, 0.0, False, False, elsewhere=True)] * elsewhere
+    return [*own, Outcome(True, 0.9, 0.05, True, True), *other]
+
+
+@pytest.mark.parametrize(
+    ("questions", "threshold"),
+    [
+        (quiet_case([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]), 0.7),  # 6 of 8 below: three in four quiet
+        (quiet_case([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], elsewhere=4), 0.7),  # counted, they would give 0.6
+        (quiet_case([0.2, 0.2, 0.2, 0.9]), 0.9),  # ties: 0.2 keeps none of them quiet
+        (quiet_case([0.4]), 0.4 + 1e-6),  # one: it must stay quiet
+        (quiet_case([]), 0.5),  # none to fit on
+    ],
+    ids=["three-in-four", "elsewhere-apart", "ties", "single", "none"],
+)
+def test_the_evidence_threshold_keeps_three_in_four_unanswerable_questions_quiet(
+    questions: list[Outcome], threshold: float
+) -> None:
+    assert evidence_threshold(questions) == pytest.approx(threshold)
 
 
 def test_the_calibration_table_prints_the_thresholds_and_the_questions_counted() -> None:

@@ -60,12 +60,7 @@ class Answerer:
     ) -> Answer:
         """The graded answer; `explain` adds the trace (the best TRACE_CANDIDATES candidates, or all of them)."""
         analysis = self.analyse(question)
-        hits = self.retrieve(analysis, max(top_k, PASSAGES), filters)
-        found = candidates(self.index, hits)
-        query_vector = self.embedder.embed_query(analysis.search_text)
-        matrix = feature_matrix(analysis, found, query_vector, self.knowledge)
-        probabilities = self.scorer.probabilities(matrix)
-        ranking = self.scorer.ranking(matrix, probabilities)
+        hits, found, matrix, probabilities, ranking = self._ranked_candidates(analysis, top_k, filters)
         confidence, relevance = self.scorer.judge(matrix, probabilities, ranking)
         answer = self._grade(analysis, hits, top_k, found, probabilities, ranking, confidence, relevance)
         if explain:
@@ -73,6 +68,24 @@ class Answerer:
             trace = self._trace(analysis, hits, found, matrix, probabilities, ranking, answer, shown)
             answer = replace(answer, trace=trace)
         return answer
+
+    def passages(self, query: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The best top_k passages for a query, in the order its answer would show them (what /search returns)."""
+        hits, *_ = self._ranked_candidates(self.analyse(query), top_k, filters)
+        return hits[:top_k]
+
+    def _ranked_candidates(
+        self, analysis: Analysis, top_k: int, filters: Filters | None
+    ) -> tuple[list[Hit], list[Candidate], np.ndarray, np.ndarray, np.ndarray]:
+        """The passages (in the order of their best statement), their statements as candidates, the candidates'
+        features, the first stage's probabilities and the ranking."""
+        hits = self.retrieve(analysis, max(top_k, PASSAGES), filters)
+        found = candidates(self.index, hits)
+        query_vector = self.embedder.embed_query(analysis.search_text)
+        matrix = feature_matrix(analysis, found, query_vector, self.knowledge)
+        probabilities = self.scorer.probabilities(matrix)
+        ranking = self.scorer.ranking(matrix, probabilities)
+        return by_statements(hits, found, ranking), found, matrix, probabilities, ranking
 
     def retrieve(self, analysis: Analysis, k: int, filters: Filters | None) -> list[Hit]:
         """Hybrid search; when the question names a unit, that unit's passages go first. They are searched for
@@ -119,8 +132,8 @@ class Answerer:
             chosen = found[int(np.argmax(probabilities))]
             quotes = self._quotes(analysis, chosen, confidence)
             lead = lead_of(analysis, quotes)
-            if chosen.hit.id not in {h.id for h in shown}:
-                shown = (*shown[: top_k - 1], chosen.hit)
+            # The passage quoted comes first: it is the source of the answer.
+            shown = (chosen.hit, *(h for h in shown if h.id != chosen.hit.id))[:top_k]
             return Answer(
                 question=analysis.question,
                 language=language,
@@ -258,6 +271,15 @@ def without_names(analysis: Analysis, knowledge: Knowledge) -> str:
         if {w.casefold() for w in name.split()} <= labels:
             text = re.sub(rf"(?<!\w){re.escape(name)}(?:'s|s)?(?!\w)", " ", text, flags=re.IGNORECASE)
     return text if tokenize(text) else analysis.search_text
+
+
+def by_statements(hits: list[Hit], found: list[Candidate], ranking: np.ndarray) -> list[Hit]:
+    """The passages in the order of their best statement in the ranking, then those without candidates in search
+    order. Out of fold on 2889 answerable questions (folds grouped by document), the passage first in this order
+    holds the answer for 0.804 and 0.696 of the agreements' and real documents' questions, against 0.776 and 0.646
+    for search order; among the first five 0.942 and 0.890 against 0.937 and 0.867."""
+    first = {h: n for n, h in enumerate(dict.fromkeys(found[int(i)].hit.id for i in ranking))}
+    return sorted(hits, key=lambda h: first.get(h.id, len(first)))
 
 
 def _with_hits(hits: list[Hit], top_k: int, needed: set[str]) -> tuple[Hit, ...]:
