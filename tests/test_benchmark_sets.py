@@ -194,6 +194,7 @@ ROUND_SETS = {
     "final24.jsonl": False,
     "final25.jsonl": False,
     "final26.jsonl": False,
+    "final27.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -221,6 +222,7 @@ ROUND_SETS = {
     "final24_realdocs.jsonl": True,
     "final25_realdocs.jsonl": True,
     "final26_realdocs.jsonl": True,
+    "final27_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
