@@ -131,6 +131,11 @@ _DAY_AND_MONTH = re.compile(rf"\b\d{{1,2}}\.?\s*(?:{_MONTHS})\b|\b(?:{_MONTHS})\
 _MONTH = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
 
 
+def months(text: str) -> set[str]:
+    """The months a text names ("juni", "November"), casefolded: a date given in words."""
+    return {m.casefold() for m in _MONTH.findall(text)}
+
+
 def states_date(text: str) -> bool:
     """A day is named: "4. december 2015", "1.4.2023"."""
     return bool(_DAY_AND_MONTH.search(text)) or any(m.measure == "dato" for m in find_numbers(text))

@@ -133,6 +133,29 @@ def test_a_figure_question_needs_a_figure_in_the_answers_own_words(answer: str, 
     )
 
 
+JUNE = ["Der følges op 12. juni 2023."]
+NONE_BUT_GIVEN = "the question asks for a figure and the answer states none but those the question gives"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "passages", "reason"),
+    [
+        ("Hvad er målet for sygefravær i 2023?", "Målet er højst 4,5 % i 2023 [1].", PASSAGES, ""),
+        ("Hvad er målet for sygefravær i 2023?", "Målet for sygefravær gælder i 2023 [1].", PASSAGES, NONE_BUT_GIVEN),
+        ("Hvornår i 2023 følges der op?", "Der følges op i 2023 [1].", PASSAGES, NONE_BUT_GIVEN),
+        # a month named is a date the question did not give
+        ("Hvornår i 2023 følges der op?", "Der følges op i juni 2023 [1].", ["Der følges op i juni 2023."], ""),
+        ("Hvilken dag i juni 2023 følges der op?", "I juni 2023 [1].", JUNE, NONE_BUT_GIVEN),
+    ],
+    ids=["new-figure", "only-the-year-asked", "date-only-the-year-asked", "month-named", "only-the-month-asked-of"],
+)
+def test_a_figure_the_question_gives_does_not_answer_it(
+    question: str, answer: str, passages: list[str], reason: str
+) -> None:
+    verdict = check_answer(answer, passages, "da", require_figure=True, question=question)
+    assert (verdict.ok, verdict.reason) == (not reason, reason)
+
+
 ROW = ["På vej i job | 6 borgere i gennemsnit hele året (52 uger om året) 2325 kr. pr. uge pr. borger"]
 KIND = "“2325” is not the kind of figure the question asks for where the passages state it"
 

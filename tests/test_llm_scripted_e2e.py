@@ -141,6 +141,11 @@ def given(plain: dict) -> list[dict]:
     return [p.model_dump() for p in model_passages(AskResponse(**plain))]
 
 
+def sentences(passages: list[dict]) -> list[str]:
+    """The sentences, lines and table cells of the passages, stripped, in order."""
+    return [s.strip() for p in passages for s in re.split(r"(?<=[.!?])\s+|\n+|\s\|\s", p["text"]) if s.strip()]
+
+
 def evidence(passages: list[dict]) -> tuple[int, str, str]:
     """(n, quote, figure): the first sentence of the passages that holds a figure with a unit, verbatim, and
     that figure as written there."""
@@ -266,6 +271,20 @@ def test_a_structured_answer_without_the_asked_figure_falls_back(served, llm, ex
     body = ask(served, endpoint, Q_DA)
 
     assert_fallback(body, plain, "guard: the question asks for a figure and the answer states none")
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_structured_answer_stating_only_the_questions_year_falls_back(served, llm, extractive, endpoint):
+    # "... i 2022?" is not answered by "2022": the figure asked is one the question does not give
+    question = "Hvad er måltallet for sygefravær på Bakkegården i 2022?"
+    plain = extractive(question)
+    quote = next(s for s in sentences(given(plain)) if "2022" in s and 20 <= len(s) <= 200)
+    llm.script(answer(json.dumps({"answer": "Måltallet gælder for 2022.", "quotes": [quote], "answered": True})))
+
+    body = ask(served, endpoint, question)
+
+    reason = "guard: the question asks for a figure and the answer states none but those the question gives"
+    assert_fallback(body, plain, reason)
 
 
 CUT_JSON = '{"answer": "Måltallet er 8 %", "quotes": ["Målet'
