@@ -195,6 +195,7 @@ ROUND_SETS = {
     "final25.jsonl": False,
     "final26.jsonl": False,
     "final27.jsonl": False,
+    "final28.jsonl": False,
     "train_realdocs.jsonl": True,
     "final_realdocs.jsonl": True,
     "final2_realdocs.jsonl": True,
@@ -223,6 +224,7 @@ ROUND_SETS = {
     "final25_realdocs.jsonl": True,
     "final26_realdocs.jsonl": True,
     "final27_realdocs.jsonl": True,
+    "final28_realdocs.jsonl": True,
 }
 ROUND_KINDS = {"number", "table", "fact", "date", "list", "unanswerable"}
 
