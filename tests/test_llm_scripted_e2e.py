@@ -141,16 +141,20 @@ def given(plain: dict) -> list[dict]:
     return [p.model_dump() for p in model_passages(AskResponse(**plain))]
 
 
+# A passage's sentences, lines and table cells.
+_PIECES = re.compile(r"(?<=[.!?])\s+|\n+|\s\|\s")
+
+
 def sentences(passages: list[dict]) -> list[str]:
     """The sentences, lines and table cells of the passages, stripped, in order."""
-    return [s.strip() for p in passages for s in re.split(r"(?<=[.!?])\s+|\n+|\s\|\s", p["text"]) if s.strip()]
+    return [s.strip() for p in passages for s in _PIECES.split(p["text"]) if s.strip()]
 
 
 def evidence(passages: list[dict]) -> tuple[int, str, str]:
     """(n, quote, figure): the first sentence of the passages that holds a figure with a unit, verbatim, and
     that figure as written there."""
     for n, passage in enumerate(passages, start=1):
-        for sentence in re.split(r"(?<=[.!?])\s+|\n+|\s\|\s", passage["text"]):
+        for sentence in _PIECES.split(passage["text"]):
             sentence = sentence.strip()
             if not 20 <= len(sentence) <= 200 or _NOT_QUOTABLE.search(sentence):
                 continue
