@@ -124,10 +124,10 @@ def check_answer(
 def _figure_failure(words: str, question: str, passages: Sequence[str]) -> str:
     """Why an answer to a figure question does not answer it ("" when it does). `words`: the answer's own.
 
-    A figure the question itself gives is not its answer: in the first runs of rounds 17-26, 7 answers that passed
-    the guard stated only the question's own year or figure, 5 of them wrong and 2 to questions the documents do
-    not answer; 2 were right (one gave its count as the word "two", which no check here reads as a figure; one was
-    a list question read as asking for a figure)."""
+    A figure the question itself gives is not its answer: in the first runs of rounds 17-26, 9 answers that passed
+    the guard stated only the question's own year or figure: 5 wrong figures, 2 answers to questions the documents
+    do not answer, and 2 right ones (one gave its count as the word "two", which no check here reads as a figure;
+    one was a list question read as asking for a figure)."""
     stated = find_numbers(words)
     if not stated:
         return "the question asks for a figure and the answer states none"
